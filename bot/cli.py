@@ -1,0 +1,213 @@
+"""The ``tabunka-bot`` command line: staff tools now, the bot itself in later commands.
+
+Every command loads the same config and content the bot uses, so what staff test is what
+residents get. Exit codes: 0 fine, 1 content/config/input problems, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config, ConfigError, load_config
+from bot.engine import Engine, build_engine
+from handlers.replies import Reply, decision_reply, entry_reply
+from phrasebook.errors import ContentError, TabunkaError
+from phrasebook.evaluate import evaluate, read_eval_file
+from phrasebook.loader import DEFAULT_CONTENT_DIR, load_content
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tabunka-bot", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: the embedded demo defaults)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check the content and the config; list every problem")
+    p.add_argument("path", nargs="?", type=Path, default=None, help="content directory (default: config's)")
+    p.add_argument("--no-confusables", action="store_true", help="skip the near-duplicate check")
+
+    p = sub.add_parser("ask", help="the reply the bot would send to a message")
+    p.add_argument("text")
+    p.add_argument("--lang", default=None, help="the resident's chosen language (BCP 47 code)")
+    p.add_argument("--explain", action="store_true", help="show language, top hits, scores, decision")
+    p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
+
+    p = sub.add_parser("phrase", help="the phrase card for a message")
+    p.add_argument("text")
+    p.add_argument("--lang", default=None)
+    p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
+
+    p = sub.add_parser("coverage", help="what is translated, language by section")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("eval", help="accuracy on a labelled JSONL file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--misses", type=int, default=0, metavar="N", help="also list N misclassified lines")
+    p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        handler = _COMMANDS[args.command]
+        return handler(args, config)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except (ConfigError, TabunkaError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _engine(args: argparse.Namespace, config: Config) -> Engine:
+    semantic = False if getattr(args, "no_semantic", False) else None
+    return build_engine(config, semantic=semantic)
+
+
+# --- validate ------------------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace, config: Config) -> int:
+    root = args.path or config.content.path or DEFAULT_CONTENT_DIR
+    book, problems = load_content(root, config.city.keys())
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors and not args.no_confusables:
+        from phrasebook.confusables import find_confusables
+        from phrasebook.matcher import phrasings_of
+
+        files = {lang: str(Path(root.name) / "lang" / f"{lang}.yaml") for lang in book.languages}
+        problems += find_confusables(phrasings_of(book), files)
+    for problem in problems:
+        print(problem)
+    warnings = len(problems) - len(errors)
+    print(f"{root}: {len(errors)} error(s), {warnings} warning(s); "
+          f"{len(book.faq)} FAQ entries, {len(book.phrases)} cards, {len(book.templates)} templates, "
+          f"{len(book.languages)} languages; config: {config.source}")
+    return 1 if errors else 0
+
+
+# --- ask / phrase ----------------------------------------------------------------------------
+
+def _print_reply(reply: Reply) -> None:
+    print(reply.text)
+    for number, button in enumerate(reply.buttons, 1):
+        print(f"  [{number}] {button.label}  ({button.payload})")
+
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(args, config)
+    _check_lang(engine, args.lang)
+    decision = engine.matcher.decide(args.text, args.lang)
+    if args.explain:
+        g = decision.guess
+        print(f"message:    {args.text!r}")
+        print(f"normalised: {decision.normalized!r}")
+        print(f"language:   {g.lang or '-'} ({'confident' if g.confident else 'not confident'}, "
+              f"{g.method}; candidates {', '.join(g.candidates) or '-'})")
+        print(f"answer in:  {decision.answer_lang}")
+        print(f"semantic:   {'on' if engine.matcher.uses_semantic else 'off'}")
+        print("top hits:")
+        for hit in decision.hits:
+            sem = "-" if hit.semantic is None else f"{hit.semantic:.3f}"
+            print(f"  {hit.score:.3f}  {hit.entry_id:34} lexical {hit.lexical:.3f} semantic {sem}  "
+                  f"via [{hit.matched_lang}] {hit.matched!r}")
+        print(f"decision:   {decision.action}")
+        print("-" * 60)
+    _print_reply(decision_reply(engine.book, engine.renderer, decision))
+    return 0
+
+
+def cmd_phrase(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(args, config)
+    _check_lang(engine, args.lang)
+    decision = engine.matcher.decide(args.text, args.lang, only="card")
+    if decision.action == "decline" or decision.top is None:
+        print(engine.renderer.ui(decision.answer_lang, "card_menu"))
+        for card_id in engine.book.phrases:
+            print(f"  {card_id:28} {engine.book.title(card_id, decision.answer_lang)}")
+        return 1
+    _print_reply(entry_reply(engine.book, engine.renderer, decision.top.entry_id, decision.answer_lang))
+    return 0
+
+
+def _check_lang(engine: Engine, lang: str | None) -> None:
+    if lang is not None and lang not in engine.book.languages:
+        raise TabunkaError(f"unknown language '{lang}'; expected one of: {', '.join(engine.book.languages)}")
+
+
+# --- coverage -----------------------------------------------------------------------------------
+
+def coverage(root: Path, config: Config) -> dict[str, dict[str, list[str]]]:
+    """For each id of each section, the languages it is complete in."""
+    book, problems = load_content(root, config.city.keys())
+    broken = {(p.id.split(" ")[0], p.lang) for p in problems if p.severity == "error"}
+    result: dict[str, dict[str, list[str]]] = {"faq": {}, "phrases": {}, "templates": {}}
+    sections: dict[str, Any] = {"faq": book.faq, "phrases": book.phrases, "templates": book.templates}
+    for section, items in sections.items():
+        for item_id, item in items.items():
+            result[section][item_id] = [lang for lang in book.languages
+                                        if lang in item.texts and (item_id, lang) not in broken]
+    return result
+
+
+def cmd_coverage(args: argparse.Namespace, config: Config) -> int:
+    root = config.content.path or DEFAULT_CONTENT_DIR
+    data = coverage(root, config)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0
+    langs = load_content(root, config.city.keys())[0].languages
+    print(f"{'language':10}" + "".join(f"{s:>12}" for s in data))
+    for lang in langs:
+        cells = []
+        for items in data.values():
+            done = sum(lang in langs_ for langs_ in items.values())
+            cells.append(f"{done:>5}/{len(items):<6}")
+        print(f"{lang:10}" + "".join(f"{c:>12}" for c in cells))
+    return 0
+
+
+# --- eval -------------------------------------------------------------------------------------------
+
+def _fmt(value: float | None) -> str:
+    return "   -  " if value is None else f"{value:6.3f}"
+
+
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(args, config)
+    report = evaluate(engine.matcher, read_eval_file(args.file))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        return 0
+    print(f"{'language':10} {'n':>5} {'top1':>6} {'top3':>6} {'answer':>6} {'wrong':>6} {'decline':>7}")
+    rows = [*report.by_lang.items(), ("overall", report.overall)]
+    for lang, scores in rows:
+        s = scores.summary()
+        print(f"{lang:10} {s['n']:>5} {_fmt(s['top1'])} {_fmt(s['top3'])} {_fmt(s['answered'])} "
+              f"{_fmt(s['wrong'])} {_fmt(s['decline']):>7}")
+    print(f"semantic layer: {'on' if engine.matcher.uses_semantic else 'off'}")
+    for line, decision in report.misses[: args.misses]:
+        got = decision.top.entry_id if decision.top else "-"
+        print(f"miss [{line.lang}] {line.text!r}: expected {line.expect}, got {decision.action} {got}")
+    return 0
+
+
+_COMMANDS = {
+    "validate": cmd_validate,
+    "ask": cmd_ask,
+    "phrase": cmd_phrase,
+    "coverage": cmd_coverage,
+    "eval": cmd_eval,
+}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""Match a resident's message to a FAQ entry or phrase card, and decide what to do.
+
+The pipeline, each step's result handed to the next (nothing is matched twice):
+
+1. normalise the message (:mod:`phrasebook.normalize`) and identify its language
+   (:mod:`phrasebook.langid`);
+2. first pass: the n-gram index (:mod:`phrasebook.index`) scores every phrasing and
+   keyword of every language at once; the best few dozen go on;
+3. second pass: rapidfuzz scores those candidates with a scorer suited to the text
+   (token sets for spaced scripts, whole-string ratio for scripts without spaces,
+   partial ratio for a keyword inside a longer message);
+4. optionally, a multilingual embedding model (:mod:`phrasebook.semantic`) scores every
+   entry for meaning, and the two scores are blended;
+5. the :class:`Decision`: answer (one clear winner), suggest (top three as buttons) or
+   decline (nothing fits: offer the consultation desk).
+
+Thresholds and weights live in :class:`MatchSettings`; ``bench/calibrate.py`` derives
+them from the content itself (leave-one-out), not from the evaluation questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from phrasebook.features import is_unspaced
+from phrasebook.index import GramIndex
+from phrasebook.langid import LanguageGuess, LanguageIdentifier
+from phrasebook.model import Phrasebook
+from phrasebook.normalize import fold_accents, has_latin_accents, normalize
+
+__all__ = ["Action", "Decision", "Hit", "MatchSettings", "Matcher", "Phrasing"]
+
+Action = Literal["answer", "suggest", "decline"]
+Field = Literal["question", "keyword", "title", "text", "reading"]
+_SENTENCE_FIELDS = ("question", "title", "text", "reading")
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Weights and thresholds of the decision; see bench/calibrate.py for their origin."""
+
+    answer_threshold: float = 0.62
+    suggest_threshold: float = 0.45
+    margin: float = 0.04
+    semantic_weight: float = 0.5
+    semantic_floor: float = 0.80
+    semantic_ceiling: float = 0.94
+    keyword_weight: float = 0.9
+    candidates: int = 48
+    max_hits: int = 5
+    semantic: bool = True
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One indexed string: a question, keyword, title or card text of one entry."""
+
+    entry_id: str
+    lang: str
+    field: Field
+    text: str
+    norm: str
+    folded: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An entry with its score and the phrasing that matched best (for --explain)."""
+
+    entry_id: str
+    score: float
+    lexical: float
+    semantic: float | None
+    matched: str
+    matched_lang: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the matcher concluded about one message."""
+
+    action: Action
+    hits: tuple[Hit, ...]
+    text: str
+    normalized: str
+    guess: LanguageGuess
+    answer_lang: str
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def suggestions(self) -> tuple[Hit, ...]:
+        return self.hits[:3]
+
+
+@dataclass
+class _Entries:
+    ids: list[str] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)
+
+    def add(self, entry_id: str) -> int:
+        if entry_id not in self.position:
+            self.position[entry_id] = len(self.ids)
+            self.ids.append(entry_id)
+        return self.position[entry_id]
+
+
+def phrasings_of(book: Phrasebook) -> list[Phrasing]:
+    """Every string residents' messages are compared with, in every language."""
+    out: list[Phrasing] = []
+
+    def add(entry_id: str, lang: str, field_: Field, text: str) -> None:
+        norm = normalize(text)
+        if norm:
+            out.append(Phrasing(entry_id, lang, field_, text, norm, fold_accents(norm)))
+
+    for entry in book.faq.values():
+        for lang, faq_text in entry.texts.items():
+            add(entry.id, lang, "title", faq_text.title)
+            for q in faq_text.questions:
+                add(entry.id, lang, "question", q)
+            for k in faq_text.keywords:
+                add(entry.id, lang, "keyword", k)
+    for card in book.phrases.values():
+        if card.reading:
+            add(card.id, book.source_language, "reading", card.reading)
+        for lang, card_text in card.texts.items():
+            add(card.id, lang, "text", card_text.text)
+            for q in card_text.questions:
+                add(card.id, lang, "question", q)
+            for k in card_text.keywords:
+                add(card.id, lang, "keyword", k)
+    return out
+
+
+class Matcher:
+    """Built once from a Phrasebook; ``decide`` is safe to call from many conversations."""
+
+    def __init__(self, book: Phrasebook, settings: MatchSettings | None = None,
+                 identifier: LanguageIdentifier | None = None,
+                 cache_dir: Path | None = None,
+                 phrasings: Sequence[Phrasing] | None = None) -> None:
+        self.book = book
+        self.settings = settings or MatchSettings()
+        self.identifier = identifier or LanguageIdentifier(book.languages)
+        self.phrasings = list(phrasings if phrasings is not None else phrasings_of(book))
+        self._entries = _Entries()
+        self._entry_of = np.asarray([self._entries.add(p.entry_id) for p in self.phrasings],
+                                    dtype=np.int32)
+        self._is_keyword = np.asarray([p.field == "keyword" for p in self.phrasings], dtype=bool)
+        # A keyword too short to mean anything alone ("ai", "ng") must not fire on any
+        # message that happens to contain it.
+        self._keyword_ok = np.asarray(
+            [p.field != "keyword" or len(p.norm.replace(" ", "")) >= (2 if is_unspaced(p.norm) else 3)
+             for p in self.phrasings], dtype=bool)
+        self._raw = GramIndex([p.norm for p in self.phrasings])
+        self._folded = GramIndex([p.folded for p in self.phrasings])
+        self._semantic = None
+        self._sentence_rows = np.asarray(
+            [i for i, p in enumerate(self.phrasings) if p.field in _SENTENCE_FIELDS], dtype=np.int32)
+        if self.settings.semantic:
+            from phrasebook.semantic import SemanticLayer, semantic_available
+
+            if semantic_available():
+                self._semantic = SemanticLayer(
+                    [self.phrasings[i].text for i in self._sentence_rows], cache_dir)
+
+    @property
+    def uses_semantic(self) -> bool:
+        return self._semantic is not None
+
+    @property
+    def entry_count(self) -> int:
+        return len(self._entries.ids)
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def rank(self, text: str, exclude: np.ndarray | None = None) -> tuple[str, list[Hit]]:
+        """All entries worth considering, best first, and the normalised text.
+
+        ``exclude``: a boolean mask over phrasings to ignore (used by calibration to ask
+        with a phrasing that is not also in the index).
+        """
+        norm = normalize(text)
+        if not norm:
+            return norm, []
+        accented = has_latin_accents(norm)
+        query = norm if accented else fold_accents(norm)
+        index = self._raw if accented else self._folded
+        cosine, cover = index.score(query)
+        gram = np.where(self._is_keyword, cover * self._keyword_ok, cosine)
+        if exclude is not None:
+            gram = np.where(exclude, 0.0, gram)
+        lexical = self._lexical(query, gram, accented)
+        semantic = self._semantic_scores(text, exclude)
+        weight = self.settings.semantic_weight if semantic is not None else 0.0
+        hits: list[Hit] = []
+        entry_ids = set(lexical) | (set(semantic) if semantic else set())
+        for entry_id in entry_ids:
+            lex_score, matched = lexical.get(entry_id, (0.0, None))
+            sem_score = semantic.get(entry_id, 0.0) if semantic is not None else None
+            score = (1.0 - weight) * lex_score + weight * (sem_score or 0.0)
+            if matched is None:
+                matched = self._best_sentence(entry_id)
+            hits.append(Hit(entry_id, round(float(score), 4), round(float(lex_score), 4),
+                            None if sem_score is None else round(float(sem_score), 4),
+                            matched.text, matched.lang))
+        hits.sort(key=lambda h: (-h.score, h.entry_id))
+        return norm, hits
+
+    def _lexical(self, query: str, gram: np.ndarray, accented: bool) -> dict[str, tuple[float, Phrasing]]:
+        k = min(self.settings.candidates, len(gram))
+        if k == 0:
+            return {}
+        top = np.argpartition(-gram, k - 1)[:k]
+        unspaced = is_unspaced(query)
+        best: dict[str, tuple[float, Phrasing]] = {}
+        for row in top:
+            g = float(gram[row])
+            if g <= 0.0:
+                continue
+            phrasing = self.phrasings[row]
+            target = phrasing.norm if accented else phrasing.folded
+            if phrasing.field == "keyword":
+                if len(target) <= len(query):
+                    rf = fuzz.partial_ratio(target, query)
+                else:
+                    rf = fuzz.ratio(target, query)
+                score = self.settings.keyword_weight * (0.5 * min(g, 1.0) + 0.5 * rf / 100.0)
+            else:
+                rf = fuzz.ratio(query, target) if unspaced else fuzz.token_set_ratio(query, target)
+                score = 0.5 * min(g, 1.0) + 0.5 * rf / 100.0
+            current = best.get(phrasing.entry_id)
+            if current is None or score > current[0]:
+                best[phrasing.entry_id] = (score, phrasing)
+        return best
+
+    def _semantic_scores(self, text: str, exclude: np.ndarray | None) -> dict[str, float] | None:
+        if self._semantic is None:
+            return None
+        sims = self._semantic.similarities(text)
+        if exclude is not None:
+            sims = np.where(exclude[self._sentence_rows], -1.0, sims)
+        entries = self._entry_of[self._sentence_rows]
+        per_entry = np.full(len(self._entries.ids), -1.0, dtype=np.float32)
+        np.maximum.at(per_entry, entries, sims)
+        lo, hi = self.settings.semantic_floor, self.settings.semantic_ceiling
+        scaled = np.clip((per_entry - lo) / (hi - lo), 0.0, 1.0)
+        return {self._entries.ids[i]: float(s) for i, s in enumerate(scaled) if s > 0.0}
+
+    def _best_sentence(self, entry_id: str) -> Phrasing:
+        for p in self.phrasings:
+            if p.entry_id == entry_id and p.field in _SENTENCE_FIELDS:
+                return p
+        return next(p for p in self.phrasings if p.entry_id == entry_id)
+
+    # --- decision ----------------------------------------------------------------------------
+
+    def decide(self, text: str, lang: str | None = None,
+               exclude: np.ndarray | None = None, only: str | None = None) -> Decision:
+        """Match ``text`` from a resident whose chosen language is ``lang``.
+
+        ``only``: "faq" or "card" to consider one kind of entry (the phrase command).
+        """
+        guess = self.identifier.identify(text)
+        norm, hits = self.rank(text, exclude)
+        if only is not None:
+            hits = [h for h in hits if self.book.kind_of(h.entry_id) == only]
+        hits = hits[: self.settings.max_hits]
+        answer_lang = self.answer_language(guess, lang)
+        s = self.settings
+        if not hits or hits[0].score < s.suggest_threshold:
+            action: Action = "decline"
+        elif hits[0].score >= s.answer_threshold and (
+                len(hits) == 1 or hits[0].score - hits[1].score >= s.margin):
+            action = "answer"
+        else:
+            action = "suggest"
+            hits = [h for h in hits if h.score >= s.suggest_threshold * 0.8]
+        return Decision(action, tuple(hits), text, norm, guess, answer_lang)
+
+    def answer_language(self, guess: LanguageGuess, chosen: str | None) -> str:
+        """The resident's chosen language, unless the message is confidently in another.
+
+        Japanese and Easy Japanese are one written language: a resident who chose Easy
+        Japanese and writes in kanji still gets Easy Japanese.
+        """
+        languages = self.book.languages
+        fallback = chosen if chosen in languages else None
+        detected = guess.lang if guess.confident and guess.lang in languages else None
+        if detected is None:
+            if fallback:
+                return fallback
+            if guess.lang in languages and guess.lang:
+                return guess.lang
+            return "en" if "en" in languages else languages[0]
+        if fallback and _same_family(fallback, detected):
+            return fallback
+        return detected
+
+
+def _same_family(a: str, b: str) -> bool:
+    return a.split("-")[0] == b.split("-")[0] and not (a.startswith("zh") and a != b)

@@ -40,6 +40,19 @@ _VIETNAMESE_LETTERS = frozenset(
     "ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 )
 _LATIN_CONFIDENCE = 0.90
+_LATIN_SUPPORTED_CONFIDENCE = 0.60
+# Short function words typical of one language. On a short message the model's
+# probability is often between the two thresholds; one of these words confirms it.
+# Unaccented Vietnamese ("rac vut ngay nao") has none of the others' words, so it is
+# never confidently taken for Tagalog, as the model alone would.
+_MARKER_WORDS = {
+    "en": {"the", "is", "my", "how", "where", "what", "when", "do", "can", "i", "need"},
+    "tl": {"ang", "ng", "mga", "sa", "po", "paano", "saan", "kailan", "nasaan", "ako", "ko", "ba"},
+    "id": {"di", "yang", "saya", "bagaimana", "gimana", "dimana", "kapan", "apa", "tidak", "gak", "mau"},
+    "es": {"el", "la", "los", "las", "dónde", "donde", "cómo", "qué", "está", "necesito", "mi", "por"},
+    "pt-BR": {"o", "os", "do", "da", "onde", "quando", "meu", "minha", "não", "é", "você", "preciso"},
+    "vi": {"la", "gi", "o", "dau", "toi", "nao", "khong", "duoc", "cua", "cho"},
+}
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,8 @@ class LanguageIdentifier:
             return LanguageGuess(None, False, (), "latin")
         code, prob = self._latin_model().classify(text)
         lang = _LATIN_LANGUAGES[code]
-        words = len(text.split())
-        confident = prob >= _LATIN_CONFIDENCE and words >= 2
+        words = text.split()
+        confirmed = any(w in _MARKER_WORDS.get(lang, ()) for w in words)
+        confident = (prob >= _LATIN_CONFIDENCE and len(words) >= 2) or (
+            prob >= _LATIN_SUPPORTED_CONFIDENCE and confirmed)
         return LanguageGuess(lang, confident, (lang,), "py3langid")

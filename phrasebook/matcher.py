@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -34,7 +34,7 @@ from phrasebook.langid import LanguageGuess, LanguageIdentifier
 from phrasebook.model import Phrasebook
 from phrasebook.normalize import fold_accents, has_latin_accents, normalize
 
-__all__ = ["Action", "Decision", "Hit", "MatchSettings", "Matcher", "Phrasing"]
+__all__ = ["Action", "Decision", "Hit", "MatchSettings", "Matcher", "Phrasing", "SemanticScorer", "phrasings_of"]
 
 Action = Literal["answer", "suggest", "decline"]
 Field = Literal["question", "keyword", "title", "text", "reading"]
@@ -55,6 +55,12 @@ class MatchSettings:
     candidates: int = 48
     max_hits: int = 5
     semantic: bool = True
+
+
+class SemanticScorer(Protocol):
+    """Similarity of a query with each sentence phrasing (questions, titles, card texts)."""
+
+    def similarities(self, query: str) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,10 @@ class Matcher:
     def __init__(self, book: Phrasebook, settings: MatchSettings | None = None,
                  identifier: LanguageIdentifier | None = None,
                  cache_dir: Path | None = None,
-                 phrasings: Sequence[Phrasing] | None = None) -> None:
+                 phrasings: Sequence[Phrasing] | None = None,
+                 semantic_layer: SemanticScorer | None = None) -> None:
+        """``phrasings`` and ``semantic_layer`` replace what would be built from ``book``
+        (benchmarks use them to measure synthetic phrasebooks)."""
         self.book = book
         self.settings = settings or MatchSettings()
         self.identifier = identifier or LanguageIdentifier(book.languages)
@@ -163,15 +172,18 @@ class Matcher:
              for p in self.phrasings], dtype=bool)
         self._raw = GramIndex([p.norm for p in self.phrasings])
         self._folded = GramIndex([p.folded for p in self.phrasings])
-        self._semantic = None
         self._sentence_rows = np.asarray(
             [i for i, p in enumerate(self.phrasings) if p.field in _SENTENCE_FIELDS], dtype=np.int32)
-        if self.settings.semantic:
+        self._semantic: SemanticScorer | None = semantic_layer
+        if semantic_layer is None and self.settings.semantic:
             from phrasebook.semantic import SemanticLayer, semantic_available
 
             if semantic_available():
-                self._semantic = SemanticLayer(
-                    [self.phrasings[i].text for i in self._sentence_rows], cache_dir)
+                self._semantic = SemanticLayer(self.sentences(), cache_dir)
+
+    def sentences(self) -> list[str]:
+        """The phrasings the semantic layer scores, in its row order."""
+        return [self.phrasings[i].text for i in self._sentence_rows]
 
     @property
     def uses_semantic(self) -> bool:

@@ -13,8 +13,8 @@ from typing import Literal
 from phrasebook.errors import UnknownIdError
 
 __all__ = [
-    "SLOT_TYPES",
     "SEVERITIES",
+    "SLOT_TYPES",
     "CardText",
     "FaqEntry",
     "FaqText",

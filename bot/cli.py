@@ -16,6 +16,7 @@ from typing import Any
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, build_engine
 from handlers.replies import Reply, decision_reply, entry_reply
+from handlers.staff import explain
 from phrasebook.errors import ContentError, TabunkaError
 from phrasebook.evaluate import evaluate, read_eval_file
 from phrasebook.loader import DEFAULT_CONTENT_DIR, load_content
@@ -42,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("phrase", help="the phrase card for a message")
     p.add_argument("text")
     p.add_argument("--lang", default=None)
+    p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
+
+    p = sub.add_parser("chat", help="talk to the bot in the terminal (no tokens needed)")
+    p.add_argument("--as", dest="role", choices=("resident", "staff"), default="resident")
+    p.add_argument("--lang", default=None, help="language hint, as a platform would give it")
+    p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
+
+    p = sub.add_parser("serve", help="run the bot: every channel enabled in the config, /healthz, /metrics")
     p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
 
     p = sub.add_parser("coverage", help="what is translated, language by section")
@@ -108,19 +117,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     _check_lang(engine, args.lang)
     decision = engine.matcher.decide(args.text, args.lang)
     if args.explain:
-        g = decision.guess
-        print(f"message:    {args.text!r}")
-        print(f"normalised: {decision.normalized!r}")
-        print(f"language:   {g.lang or '-'} ({'confident' if g.confident else 'not confident'}, "
-              f"{g.method}; candidates {', '.join(g.candidates) or '-'})")
-        print(f"answer in:  {decision.answer_lang}")
-        print(f"semantic:   {'on' if engine.matcher.uses_semantic else 'off'}")
-        print("top hits:")
-        for hit in decision.hits:
-            sem = "-" if hit.semantic is None else f"{hit.semantic:.3f}"
-            print(f"  {hit.score:.3f}  {hit.entry_id:34} lexical {hit.lexical:.3f} semantic {sem}  "
-                  f"via [{hit.matched_lang}] {hit.matched!r}")
-        print(f"decision:   {decision.action}")
+        print(explain(decision, engine.matcher.uses_semantic))
         print("-" * 60)
     _print_reply(decision_reply(engine.book, engine.renderer, decision))
     return 0
@@ -142,6 +139,36 @@ def cmd_phrase(args: argparse.Namespace, config: Config) -> int:
 def _check_lang(engine: Engine, lang: str | None) -> None:
     if lang is not None and lang not in engine.book.languages:
         raise TabunkaError(f"unknown language '{lang}'; expected one of: {', '.join(engine.book.languages)}")
+
+
+# --- chat --------------------------------------------------------------------------------------
+
+def cmd_chat(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from bot.app import open_parts
+    from bot.channels.console import ConsoleChannel
+
+    async def run() -> None:
+        parts = await open_parts(config, semantic=False if args.no_semantic else None)
+        try:
+            await ConsoleChannel(parts.resident.handle, user_id=args.role, lang_hint=args.lang).run()
+        finally:
+            await parts.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+    import logging
+
+    from bot.server import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(config, semantic=False if args.no_semantic else None))
+    return 0
 
 
 # --- coverage -----------------------------------------------------------------------------------
@@ -205,6 +232,8 @@ _COMMANDS = {
     "validate": cmd_validate,
     "ask": cmd_ask,
     "phrase": cmd_phrase,
+    "chat": cmd_chat,
+    "serve": cmd_serve,
     "coverage": cmd_coverage,
     "eval": cmd_eval,
 }

@@ -55,12 +55,55 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    enabled: bool = False
+    channel_secret: str = ""
+    access_token: str = ""
+    webhook_path: str = "/webhooks/line"
+    api_base: str = "https://api.line.me"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    enabled: bool = False
+    token: str = ""
+    mode: str = "polling"
+    webhook_secret: str = ""
+    webhook_path: str = "/webhooks/telegram"
+    public_url: str | None = None
+    api_base: str = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_message_chars: int = 1000
+    rate_limit_messages: int = 20
+    rate_limit_window_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class Config:
     city: CityFacts
     content: ContentSettings = field(default_factory=ContentSettings)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    line: LineSettings = field(default_factory=LineSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    staff: frozenset[str] = frozenset()
     source: str = "embedded defaults"
+
+    @property
+    def database_path(self) -> Path:
+        return self.storage.data_dir / "tabunka.sqlite3"
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -72,8 +115,31 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         user = _read(path)
         data = _merge(data, user)
         source = str(path)
-    data = _expand(data, environ, ())
+    _check_secrets_are_references(data)
+    # A disabled channel's ${SECRET} need not be set: expand a channel section only if enabled.
+    data = {key: value if key in _CHANNELS and not _enabled(value) else _expand(value, environ, (key,))
+            for key, value in data.items()}
     return _build(data, source)
+
+
+_CHANNELS = ("line", "telegram")
+_SECRET_KEYS = {"line": ("channel_secret", "access_token"), "telegram": ("token", "webhook_secret")}
+
+
+def _enabled(section: Any) -> bool:
+    return isinstance(section, Mapping) and section.get("enabled") is True
+
+
+def _check_secrets_are_references(data: Mapping[str, Any]) -> None:
+    for channel, keys in _SECRET_KEYS.items():
+        section = data.get(channel)
+        if not isinstance(section, Mapping):
+            continue
+        for key in keys:
+            value = section.get(key)
+            if value not in (None, "") and not (isinstance(value, str) and _ENV.fullmatch(value.strip())):
+                raise ConfigError(f"{channel}.{key}: secrets are read from the environment only; "
+                                  f"write ${{YOUR_VARIABLE}} here and set the variable")
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -130,7 +196,7 @@ def _section(data: Mapping[str, Any], name: str, allowed: set[str]) -> Mapping[s
     return section
 
 
-_TOP_LEVEL = {"city", "content", "matching", "storage"}
+_TOP_LEVEL = {"city", "content", "matching", "storage", "limits", "staff", "server", "line", "telegram"}
 
 
 def _build(data: Mapping[str, Any], source: str) -> Config:
@@ -140,6 +206,7 @@ def _build(data: Mapping[str, Any], source: str) -> Config:
     content = _section(data, "content", {"path"})
     matching = _section(data, "matching", {"semantic", "cache_dir"})
     storage = _section(data, "storage", {"data_dir"})
+    limits = _section(data, "limits", {"max_message_chars", "rate_limit_messages", "rate_limit_window_seconds"})
     semantic = matching.get("semantic", True)
     if not isinstance(semantic, bool):
         raise ConfigError("matching.semantic: expected true or false")
@@ -150,8 +217,118 @@ def _build(data: Mapping[str, Any], source: str) -> Config:
                                 cache_dir=_optional_path(matching.get("cache_dir"), "matching.cache_dir")),
         storage=StorageSettings(data_dir=_optional_path(storage.get("data_dir"), "storage.data_dir")
                                 or Path("./data")),
+        limits=LimitSettings(
+            max_message_chars=_positive_int(limits, "max_message_chars", 1000),
+            rate_limit_messages=_positive_int(limits, "rate_limit_messages", 20),
+            rate_limit_window_seconds=float(_positive_int(limits, "rate_limit_window_seconds", 60)),
+        ),
+        server=_server(_section(data, "server", {"host", "port", "max_body_bytes"})),
+        line=_line(_section(data, "line", {"enabled", "channel_secret", "access_token", "webhook_path", "api_base"})),
+        telegram=_telegram(_section(data, "telegram", {"enabled", "token", "mode", "webhook_secret",
+                                                       "webhook_path", "public_url", "api_base"})),
+        staff=_actors(data.get("staff"), "staff"),
         source=source,
     )
+
+
+def _str(section: Mapping[str, Any], name: str, key: str, default: str) -> str:
+    value = section.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ConfigError(f"{name}.{key}: expected text, got {value!r}")
+    return value
+
+
+def _bool(section: Mapping[str, Any], name: str, key: str) -> bool:
+    value = section.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}.{key}: expected true or false")
+    return value
+
+
+def _url(value: str, key: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ConfigError(f"{key}: expected a web address starting with https:// (or http:// for a local emulator)")
+    return value
+
+
+def _path(value: str, key: str) -> str:
+    if not value.startswith("/"):
+        raise ConfigError(f"{key}: expected a path starting with /")
+    return value
+
+
+def _server(section: Mapping[str, Any]) -> ServerSettings:
+    port = section.get("port", 8080)
+    if not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError("server.port: expected a port number 0-65535 (0: any free port)")
+    size = section.get("max_body_bytes", 1_048_576)
+    if not isinstance(size, int) or size < 1024:
+        raise ConfigError("server.max_body_bytes: expected a whole number of at least 1024")
+    return ServerSettings(host=_str(section, "server", "host", "127.0.0.1"), port=port, max_body_bytes=size)
+
+
+def _line(section: Mapping[str, Any]) -> LineSettings:
+    enabled = _bool(section, "line", "enabled")
+    settings = LineSettings(
+        enabled=enabled,
+        channel_secret=_str(section, "line", "channel_secret", "") if enabled else "",
+        access_token=_str(section, "line", "access_token", "") if enabled else "",
+        webhook_path=_path(_str(section, "line", "webhook_path", "/webhooks/line"), "line.webhook_path"),
+        api_base=_url(_str(section, "line", "api_base", "https://api.line.me"), "line.api_base"),
+    )
+    if enabled and not (settings.channel_secret and settings.access_token):
+        raise ConfigError("line: enabled, but channel_secret or access_token is empty; "
+                          "set them as ${LINE_CHANNEL_SECRET} and ${LINE_CHANNEL_ACCESS_TOKEN}")
+    return settings
+
+
+def _telegram(section: Mapping[str, Any]) -> TelegramSettings:
+    enabled = _bool(section, "telegram", "enabled")
+    mode = _str(section, "telegram", "mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f"telegram.mode: expected polling or webhook, got {mode!r}")
+    public_url = section.get("public_url")
+    settings = TelegramSettings(
+        enabled=enabled,
+        token=_str(section, "telegram", "token", "") if enabled else "",
+        mode=mode,
+        webhook_secret=_str(section, "telegram", "webhook_secret", "") if enabled else "",
+        webhook_path=_path(_str(section, "telegram", "webhook_path", "/webhooks/telegram"),
+                           "telegram.webhook_path"),
+        public_url=_url(public_url, "telegram.public_url") if isinstance(public_url, str) else None,
+        api_base=_url(_str(section, "telegram", "api_base", "https://api.telegram.org/bot"), "telegram.api_base"),
+    )
+    if enabled and not settings.token:
+        raise ConfigError("telegram: enabled, but token is empty; set it as ${TELEGRAM_BOT_TOKEN}")
+    if enabled and mode == "webhook" and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", settings.webhook_secret):
+        raise ConfigError("telegram.webhook_secret: webhook mode needs a secret of 16-256 characters "
+                          "A-Z a-z 0-9 _ - (Telegram's rule), from ${TELEGRAM_WEBHOOK_SECRET}")
+    return settings
+
+
+def _positive_int(section: Mapping[str, Any], key: str, default: int) -> int:
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"limits.{key}: expected a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _actors(raw: Any, key: str) -> frozenset[str]:
+    """A list of ``platform:user_id`` strings (e.g. ``telegram:12345``, ``line:U4af4...``)."""
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{key}: expected a list of platform:user_id")
+    actors = set()
+    for i, item in enumerate(raw):
+        text = str(item)
+        platform, _, user = text.partition(":")
+        if platform not in ("telegram", "line", "console") or not user:
+            raise ConfigError(f"{key}[{i}]: '{text}' is not platform:user_id with platform telegram, line or console")
+        actors.add(text)
+    return frozenset(actors)
 
 
 def _optional_path(value: Any, key: str) -> Path | None:

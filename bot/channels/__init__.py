@@ -1,0 +1,1 @@
+"""Channels: the only code that knows a chat platform. One file per platform."""

@@ -39,8 +39,8 @@ _CHINESE_FUNCTION_CHARS = frozenset("的吗嗎么麼呢吧们們这這哪怎没�
 _VIETNAMESE_LETTERS = frozenset(
     "ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 )
-_LATIN_CONFIDENCE = 0.90
 _LATIN_SUPPORTED_CONFIDENCE = 0.60
+_LATIN_UNSUPPORTED_CONFIDENCE = 0.97
 # Short function words typical of one language. On a short message the model's
 # probability is often between the two thresholds; one of these words confirms it.
 # Unaccented Vietnamese ("rac vut ngay nao") has none of the others' words, so it is
@@ -155,7 +155,11 @@ class LanguageIdentifier:
         code, prob = self._latin_model().classify(text)
         lang = _LATIN_LANGUAGES[code]
         words = text.split()
-        confirmed = any(w in _MARKER_WORDS.get(lang, ()) for w in words)
-        confident = (prob >= _LATIN_CONFIDENCE and len(words) >= 2) or (
-            prob >= _LATIN_SUPPORTED_CONFIDENCE and confirmed)
+        hits = {code_: sum(w in markers for w in words) for code_, markers in _MARKER_WORDS.items()}
+        rival = max((n for code_, n in hits.items() if code_ != lang), default=0)
+        if hits.get(lang, 0) > 0:
+            confident = prob >= _LATIN_SUPPORTED_CONFIDENCE and hits[lang] >= rival
+        else:
+            # No function word of its own: only a long, very clear message counts.
+            confident = prob >= _LATIN_UNSUPPORTED_CONFIDENCE and len(words) >= 3 and rival == 0
         return LanguageGuess(lang, confident, (lang,), "py3langid")

@@ -52,6 +52,9 @@ class MatchSettings:
     semantic_floor: float = 0.80
     semantic_ceiling: float = 0.94
     keyword_weight: float = 0.9
+    # Phrasings in another language than the one a message is confidently written in
+    # count a little less: 大家 is "landlord" in Japanese but "everyone" in Chinese.
+    other_language_factor: float = 0.9
     candidates: int = 48
     max_hits: int = 5
     semantic: bool = True
@@ -195,11 +198,13 @@ class Matcher:
 
     # --- scoring ---------------------------------------------------------------------------
 
-    def rank(self, text: str, exclude: np.ndarray | None = None) -> tuple[str, list[Hit]]:
+    def rank(self, text: str, exclude: np.ndarray | None = None,
+             guess: LanguageGuess | None = None) -> tuple[str, list[Hit]]:
         """All entries worth considering, best first, and the normalised text.
 
         ``exclude``: a boolean mask over phrasings to ignore (used by calibration to ask
-        with a phrasing that is not also in the index).
+        with a phrasing that is not also in the index). ``guess``: the message's language,
+        identified here if not given.
         """
         norm = normalize(text)
         if not norm:
@@ -211,7 +216,8 @@ class Matcher:
         gram = np.where(self._is_keyword, cover * self._keyword_ok, cosine)
         if exclude is not None:
             gram = np.where(exclude, 0.0, gram)
-        lexical = self._lexical(query, gram, accented)
+        guess = guess or self.identifier.identify(text)
+        lexical = self._lexical(query, gram, accented, self._language_factor(guess))
         semantic = self._semantic_scores(text, exclude)
         weight = self.settings.semantic_weight if semantic is not None else 0.0
         hits: list[Hit] = []
@@ -228,7 +234,16 @@ class Matcher:
         hits.sort(key=lambda h: (-h.score, h.entry_id))
         return norm, hits
 
-    def _lexical(self, query: str, gram: np.ndarray, accented: bool) -> dict[str, tuple[float, Phrasing]]:
+    def _language_factor(self, guess: LanguageGuess) -> dict[str, float]:
+        """Per phrasing language, how much its matches count for this message."""
+        if not guess.confident or guess.lang is None:
+            return {}
+        family = {lang for lang in self.book.languages if _same_script_family(lang, guess.lang)}
+        return {lang: 1.0 if lang in family else self.settings.other_language_factor
+                for lang in self.book.languages}
+
+    def _lexical(self, query: str, gram: np.ndarray, accented: bool,
+                 factors: dict[str, float]) -> dict[str, tuple[float, Phrasing]]:
         k = min(self.settings.candidates, len(gram))
         if k == 0:
             return {}
@@ -250,6 +265,7 @@ class Matcher:
             else:
                 rf = fuzz.ratio(query, target) if unspaced else fuzz.token_set_ratio(query, target)
                 score = 0.5 * min(g, 1.0) + 0.5 * rf / 100.0
+            score *= factors.get(phrasing.lang, 1.0)
             current = best.get(phrasing.entry_id)
             if current is None or score > current[0]:
                 best[phrasing.entry_id] = (score, phrasing)
@@ -283,7 +299,7 @@ class Matcher:
         ``only``: "faq" or "card" to consider one kind of entry (the phrase command).
         """
         guess = self.identifier.identify(text)
-        norm, hits = self.rank(text, exclude)
+        norm, hits = self.rank(text, exclude, guess)
         if only is not None:
             hits = [h for h in hits if self.book.kind_of(h.entry_id) == only]
         hits = hits[: self.settings.max_hits]
@@ -317,6 +333,11 @@ class Matcher:
         if fallback and _same_family(fallback, detected):
             return fallback
         return detected
+
+
+def _same_script_family(a: str, b: str) -> bool:
+    """Japanese with Easy Japanese, the two Chinese forms with each other."""
+    return a.split("-")[0] == b.split("-")[0]
 
 
 def _same_family(a: str, b: str) -> bool:

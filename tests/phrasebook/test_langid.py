@@ -58,7 +58,8 @@ def test_no_letters_no_language(identify):
     assert guess.lang is None and not guess.confident
 
 
-def test_unaccented_vietnamese_is_not_confidently_something_else(identify):
-    # Statistical models misread it; it must not switch a Vietnamese resident's language.
-    guess = identify("rac vut ngay nao")
-    assert not guess.confident or guess.lang == "vi"
+@pytest.mark.parametrize("text", ["rac vut ngay nao", "ngay nao vut rac", "xe cuu thuong goi so may"])
+def test_unaccented_vietnamese_is_not_confidently_something_else(identify, text):
+    # Statistical models take it for Tagalog; it must not switch a Vietnamese resident's language.
+    guess = identify(text)
+    assert not guess.confident or guess.lang == "vi", guess

@@ -30,7 +30,7 @@ def find_confusables(phrasings: Sequence[Phrasing], file_of_lang: dict[str, str]
     reported: set[tuple[str, str, str]] = set()
     problems: list[Problem] = []
     for i, phrasing in enumerate(rows):
-        cosine, _ = index.score(phrasing.norm)
+        cosine, _, _ = index.score(phrasing.norm)
         for j in (cosine >= _CANDIDATE_COSINE).nonzero()[0]:
             other = rows[int(j)]
             if other.entry_id == phrasing.entry_id or other.lang != phrasing.lang or j <= i:

@@ -212,12 +212,12 @@ class Matcher:
         accented = has_latin_accents(norm)
         query = norm if accented else fold_accents(norm)
         index = self._raw if accented else self._folded
-        cosine, cover = index.score(query)
+        cosine, cover, query_cover = index.score(query)
         gram = np.where(self._is_keyword, cover * self._keyword_ok, cosine)
         if exclude is not None:
             gram = np.where(exclude, 0.0, gram)
         guess = guess or self.identifier.identify(text)
-        lexical = self._lexical(query, gram, accented, self._language_factor(guess))
+        lexical = self._lexical(query, gram, query_cover, accented, self._language_factor(guess))
         semantic = self._semantic_scores(text, exclude)
         weight = self.settings.semantic_weight if semantic is not None else 0.0
         hits: list[Hit] = []
@@ -242,33 +242,50 @@ class Matcher:
         return {lang: 1.0 if lang in family else self.settings.other_language_factor
                 for lang in self.book.languages}
 
-    def _lexical(self, query: str, gram: np.ndarray, accented: bool,
+    def _lexical(self, query: str, gram: np.ndarray, query_cover: np.ndarray, accented: bool,
                  factors: dict[str, float]) -> dict[str, tuple[float, Phrasing]]:
+        """Per entry: the better of its best sentence match and its keyword evidence.
+
+        A sentence (question, title, card text) scores by how alike it is to the whole
+        message. Keywords score by how well they are found in the message, scaled by how
+        much of the message the entry's matched keywords explain together: one generic
+        word inside a long question is weak evidence, the message "gomi" is strong.
+        """
         k = min(self.settings.candidates, len(gram))
         if k == 0:
             return {}
         top = np.argpartition(-gram, k - 1)[:k]
         unspaced = is_unspaced(query)
         best: dict[str, tuple[float, Phrasing]] = {}
+        keyword_best: dict[str, tuple[float, Phrasing]] = {}
+        explained: dict[str, float] = {}
         for row in top:
             g = float(gram[row])
             if g <= 0.0:
                 continue
             phrasing = self.phrasings[row]
             target = phrasing.norm if accented else phrasing.folded
+            factor = factors.get(phrasing.lang, 1.0)
             if phrasing.field == "keyword":
-                if len(target) <= len(query):
-                    rf = fuzz.partial_ratio(target, query)
-                else:
-                    rf = fuzz.ratio(target, query)
-                score = self.settings.keyword_weight * (0.5 * min(g, 1.0) + 0.5 * rf / 100.0)
-            else:
-                rf = fuzz.ratio(query, target) if unspaced else fuzz.token_set_ratio(query, target)
-                score = 0.5 * min(g, 1.0) + 0.5 * rf / 100.0
-            score *= factors.get(phrasing.lang, 1.0)
+                rf = fuzz.partial_ratio(target, query) if len(target) <= len(query) else fuzz.ratio(target, query)
+                found = (0.5 * min(g, 1.0) + 0.5 * rf / 100.0) * factor
+                if found >= 0.7:
+                    explained[phrasing.entry_id] = explained.get(phrasing.entry_id, 0.0) + float(query_cover[row])
+                current = keyword_best.get(phrasing.entry_id)
+                if current is None or found > current[0]:
+                    keyword_best[phrasing.entry_id] = (found, phrasing)
+                continue
+            rf = fuzz.ratio(query, target) if unspaced else fuzz.token_set_ratio(query, target)
+            score = (0.5 * min(g, 1.0) + 0.5 * rf / 100.0) * factor
             current = best.get(phrasing.entry_id)
             if current is None or score > current[0]:
                 best[phrasing.entry_id] = (score, phrasing)
+        for entry_id, (found, phrasing) in keyword_best.items():
+            share = min(1.0, explained.get(entry_id, 0.0))
+            score = self.settings.keyword_weight * found * (0.4 + 0.6 * share)
+            current = best.get(entry_id)
+            if current is None or score > current[0]:
+                best[entry_id] = (score, phrasing)
         return best
 
     def _semantic_scores(self, text: str, exclude: np.ndarray | None) -> dict[str, float] | None:

@@ -33,6 +33,7 @@ from phrasebook.index import GramIndex
 from phrasebook.langid import LanguageGuess, LanguageIdentifier
 from phrasebook.model import Phrasebook
 from phrasebook.normalize import fold_accents, has_latin_accents, normalize
+from phrasebook.scripts import dominant_script
 
 __all__ = ["Action", "Decision", "Hit", "MatchSettings", "Matcher", "Phrasing", "SemanticScorer", "phrasings_of"]
 
@@ -171,7 +172,7 @@ class Matcher:
         # A keyword too short to mean anything alone ("ai", "ng") must not fire on any
         # message that happens to contain it.
         self._keyword_ok = np.asarray(
-            [p.field != "keyword" or len(p.norm.replace(" ", "")) >= (2 if is_unspaced(p.norm) else 3)
+            [p.field != "keyword" or len(p.norm.replace(" ", "")) >= _min_keyword_chars(p.norm)
              for p in self.phrasings], dtype=bool)
         self._raw = GramIndex([p.norm for p in self.phrasings])
         self._folded = GramIndex([p.folded for p in self.phrasings])
@@ -350,6 +351,15 @@ class Matcher:
         if fallback and _same_family(fallback, detected):
             return fallback
         return detected
+
+
+def _min_keyword_chars(norm: str) -> int:
+    """Shortest keyword that is evidence on its own, by script.
+
+    Two kanji or two Hangul syllables are a word (年金, 경찰); two Latin, Cyrillic or
+    Devanagari letters, or two Thai, Burmese or Khmer code points, are not.
+    """
+    return 2 if dominant_script(norm) in ("han", "kana", "hangul") else 3
 
 
 def _same_script_family(a: str, b: str) -> bool:

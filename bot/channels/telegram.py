@@ -108,8 +108,10 @@ class TelegramChannel:
             return web.json_response({"error": "wrong secret token"}, status=403)
         try:
             data = json.loads(await request.read())
+            if not isinstance(data, dict) or "update_id" not in data:
+                raise ValueError("an update is a JSON object with an update_id")
             update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             self._metrics.inc("tabunka_webhook_rejected_total", platform="telegram", reason="malformed")
             return web.json_response({"error": f"malformed update: {type(exc).__name__}"}, status=400)
         if update is None:

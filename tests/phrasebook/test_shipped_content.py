@@ -92,4 +92,4 @@ def test_held_out_questions_find_their_entry(book):
         _, hits = matcher.rank(phrasing.text, exclude=mask)
         found[phrasing.lang].append(phrasing.entry_id in [h.entry_id for h in hits[:3]])
     rates = {lang: sum(v) / len(v) for lang, v in found.items()}
-    assert min(rates.values()) >= 0.80, rates
+    assert min(rates.values()) >= 0.75, rates

@@ -12,14 +12,16 @@ Negatives made this way are harder than real out-of-scope questions ("where is g
 ramen?"): they are on topic, only the entry is missing. Thresholds fitted on them are
 conservative, which is the right side to err on for a municipal bot.
 
-Usage: python bench/calibrate.py [--per-entry N] [--no-semantic]
-Prints the grid's best settings and ends with one JSON line of them.
+Usage: python bench/calibrate.py [--per-entry N] [--no-semantic] [--cases FILE]
+Prints the grid's best settings and ends with one JSON line of them. ``--cases FILE``
+keeps the collected scores (collection is the slow part) and reuses them if present.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import random
 import sys
 import time
@@ -108,9 +110,9 @@ def sweep(arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], weight:
     in_top3 = ranked_right[:, :3].any(axis=1)
     pos, neg = positive, ~positive
     results = []
-    for suggest in np.arange(0.30, 0.62, 0.02):
+    for suggest in np.arange(0.30, 0.72, 0.02):
         offered = best >= suggest
-        for answer in np.arange(suggest + 0.04, 0.86, 0.02):
+        for answer in np.arange(suggest + 0.04, 0.96, 0.02):
             for margin in (0.0, 0.02, 0.04, 0.06, 0.08):
                 answered = offered & (best >= answer) & (best - second >= margin)
                 m = {
@@ -134,18 +136,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-semantic", action="store_true")
     parser.add_argument("--content", type=Path, default=None, help="content directory (default: shipped)")
+    parser.add_argument("--cases", type=Path, default=None, help="cache of collected scores (pickle)")
     args = parser.parse_args()
     book = load_phrasebook(args.content) if args.content else load_phrasebook()
     settings = MatchSettings(**{**WIDE.__dict__, "semantic": not args.no_semantic})
     started = time.perf_counter()
-    matcher = Matcher(book, settings)
-    cases = collect(matcher, args.per_entry, args.seed)
+    if args.cases and args.cases.exists():
+        with args.cases.open("rb") as handle:
+            cases, semantic = pickle.load(handle)
+    else:
+        matcher = Matcher(book, settings)
+        cases, semantic = collect(matcher, args.per_entry, args.seed), matcher.uses_semantic
+        if args.cases:
+            with args.cases.open("wb") as handle:
+                pickle.dump((cases, semantic), handle)
     print(f"{len(cases)} cases in {time.perf_counter() - started:.0f} s "
-          f"(semantic {'on' if matcher.uses_semantic else 'off'})", file=sys.stderr)
+          f"(semantic {'on' if semantic else 'off'})", file=sys.stderr)
     arrays = as_arrays(cases)
-    weights = [0.0] if not matcher.uses_semantic else [0.3, 0.4, 0.5, 0.6, 0.7]
-    floors = [0.80] if not matcher.uses_semantic else [0.76, 0.78, 0.80, 0.82, 0.84]
-    ceilings = [0.94] if not matcher.uses_semantic else [0.90, 0.92, 0.94, 0.96]
+    weights = [0.0] if not semantic else [0.3, 0.4, 0.5, 0.6, 0.7]
+    floors = [0.80] if not semantic else [0.78, 0.80, 0.82, 0.84, 0.86, 0.88]
+    ceilings = [0.94] if not semantic else [0.92, 0.94, 0.96, 0.98, 1.0]
     best: tuple[float, dict[str, float]] | None = None
     for weight in weights:
         for floor in floors:

@@ -56,6 +56,7 @@ class FakeLine(FakeServer):
     retry_keys: dict[str, str] = field(default_factory=dict)
     retry_key_hits: int = 0
     calls: dict[str, int] = field(default_factory=lambda: {"reply": 0, "push": 0, "multicast": 0})
+    reply_times: dict[str, float] = field(default_factory=dict)   # reply token -> when accepted (monotonic)
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth])
@@ -152,6 +153,7 @@ class FakeLine(FakeServer):
         if problem:
             return problem
         self.sent[issued[1]].extend(data["messages"])
+        self.reply_times[token] = time.monotonic()
         return web.json_response({"sentMessages": [{"id": uuid.uuid4().hex} for _ in data["messages"]]})
 
     async def _push(self, request: web.Request) -> web.Response:

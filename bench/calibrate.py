@@ -89,7 +89,10 @@ def as_arrays(cases: list[Case], k: int = 8) -> tuple[np.ndarray, np.ndarray, np
     right = np.zeros((n, k), dtype=bool)
     positive = np.asarray([c.expect is not None for c in cases])
     for i, case in enumerate(cases):
-        ids = sorted(set(case.lex) | set(case.sem), key=lambda e: -max(case.lex.get(e, 0), case.sem.get(e, 0) - 0.7))[:k]
+        def strength(entry_id: str, case: Case = case) -> float:
+            return max(case.lex.get(entry_id, 0.0), case.sem.get(entry_id, 0.0) - 0.7)
+
+        ids = sorted(set(case.lex) | set(case.sem), key=strength, reverse=True)[:k]
         for j, entry_id in enumerate(ids):
             lex[i, j] = case.lex.get(entry_id, 0.0)
             sem[i, j] = case.sem.get(entry_id, -1.0)

@@ -216,7 +216,8 @@ def _ui_ids(src: SourceFile | None, out: _Collector) -> dict[str, tuple[str, ...
     for section in _UI_SECTIONS:
         value = data.get(section)
         if not isinstance(value, Mapping):
-            out.error(src, (section,), section, None, f"section '{section}' missing; expected a mapping of id to description")
+            out.error(src, (section,), section, None,
+                      f"section '{section}' missing; expected a mapping of id to description")
             value = {}
         result[section] = tuple(str(k) for k in value)
     return result
@@ -354,7 +355,8 @@ def _build_card(cid: str, struct: Mapping[str, Any], struct_src: SourceFile,
         if isinstance(item, str):
             item = {"text": item}
         if not isinstance(item, Mapping) or not _text(item.get("text")):
-            out.error(src, ("phrases", cid), cid, code, "missing translation; expected 'text' (and questions, keywords)")
+            out.error(src, ("phrases", cid), cid, code,
+                      "missing translation; expected 'text' (and questions, keywords)")
             continue
         card = CardText(text=_text(item.get("text")), questions=_strings(item.get("questions")),
                         keywords=_strings(item.get("keywords")))
@@ -443,8 +445,8 @@ def _build_pack(code: str, name: str, src: SourceFile | None,
     commands: dict[str, tuple[str, ...]] = {}
     raw_commands = _mapping(data.get("commands"))
     for key in ui_ids.get("commands", ()):
-        value = raw_commands.get(key)
-        words = (value,) if isinstance(value, str) else _strings(value)
+        raw_words = raw_commands.get(key)
+        words = (raw_words,) if isinstance(raw_words, str) else _strings(raw_words)
         if not words:
             out.error(src, ("commands",), f"commands.{key}", code, "missing; expected a list of command words")
         commands[key] = tuple(w.strip().lower() for w in words)
@@ -477,9 +479,11 @@ def _check_formats(src: SourceFile, code: str, formats: Mapping[str, Any], out: 
             out.error(src, ("formats", "date"), "formats.date", code,
                       f"unknown placeholder '{{{name}}}'; expected one of: {', '.join(sorted(allowed))}")
     if "{month_name}" in date and len(_strings(formats.get("months"))) != 12:
-        out.error(src, ("formats",), "formats.months", code, "the date format uses {month_name}; expected 12 month names")
+        out.error(src, ("formats",), "formats.months", code,
+                  "the date format uses {month_name}; expected 12 month names")
     if "{weekday}" in date and len(_strings(formats.get("weekdays"))) != 7:
-        out.error(src, ("formats",), "formats.weekdays", code, "the date format uses {weekday}; expected 7 weekday names, Monday first")
+        out.error(src, ("formats",), "formats.weekdays", code,
+                  "the date format uses {weekday}; expected 7 weekday names, Monday first")
 
 
 def _check_categories(faq: Mapping[str, tuple[Mapping[str, Any], SourceFile]],
@@ -531,21 +535,21 @@ def _check_placeholders(lang_files: Mapping[str, SourceFile], source: str, known
     if src_file is not None:
         reference = {k: sorted(set(p for p in placeholders(v) if not p.startswith(CITY_PREFIX)))
                      for k, v in _text_fields(_mapping(src_file.data))}
-        for tid, (struct, struct_src) in templates.items():
+        for tid, (struct, _struct_src) in templates.items():
             slot_names = set(_mapping(struct.get("slots")))
             if ("templates", tid, "text") not in reference:
                 continue  # the missing translation is reported already
             used = set(reference[("templates", tid, "text")])
-            for missing in sorted(slot_names - used):
+            for unused in sorted(slot_names - used):
                 out.error(src_file, ("templates", tid), tid, source,
-                          f"slot '{{{missing}}}' is never used in the text")
+                          f"slot '{{{unused}}}' is never used in the text")
             for unknown in sorted(used - slot_names):
                 out.error(src_file, ("templates", tid), tid, source,
                           f"placeholder '{{{unknown}}}' is not a slot of this template; slots: "
                           f"{', '.join(sorted(slot_names)) or 'none'}")
     for code, src in lang_files.items():
         for keys, text in _text_fields(_mapping(src.data)):
-            found = sorted(set(p for p in placeholders(text) if not p.startswith(CITY_PREFIX)))
+            found = sorted({p for p in placeholders(text) if not p.startswith(CITY_PREFIX)})
             expected = reference.get(keys)
             if expected is None or found == expected or code == source:
                 continue

@@ -251,11 +251,11 @@ class Renderer:
             return f"{self.format_date(start, lang)} – {self.format_date(end, lang)}"  # type: ignore[arg-type]
         if kind == "choice" and isinstance(value, tuple):
             labels = pack.choices.get(slot.choices or "", {})
-            return sep.join(labels.get(v, v) for v in value)
+            return sep.join(labels.get(str(v), str(v)) for v in value)
         if kind == "area" and isinstance(value, tuple):
-            return sep.join(self.city.area(v).name(lang) for v in value)
+            return sep.join(self.city.area(str(v)).name(lang) for v in value)
         if kind == "languages" and isinstance(value, tuple):
-            return ", ".join(self.book.language_name(v) for v in value)
+            return ", ".join(self.book.language_name(str(v)) for v in value)
         if kind == "place" and isinstance(value, PlaceName):
             return self.format_place(value, lang)
         if kind == "text" and isinstance(value, str):

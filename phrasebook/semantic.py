@@ -64,7 +64,7 @@ class SemanticLayer:
         path = cache_dir / f"e5-{digest[:32]}.npy"
         if path.exists():
             try:
-                matrix = np.load(path)
+                matrix: np.ndarray = np.load(path)
                 if matrix.shape == (len(passages), self._model.dim):
                     return matrix
             except (OSError, ValueError):

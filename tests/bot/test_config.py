@@ -52,7 +52,8 @@ def test_environment_variables_are_expanded(tmp_path):
     ("city:\n  name: X\n  shelter_map_url: shelters.html\n",
      "city.shelter_map_url: expected a web address starting with https://"),
     ("city:\n  desk_phone: '1'\n", "city.name: missing"),
-    ("city:\n  name: X\n  areas:\n    - {id: Kita Ward, name: 北区}\n", "city.areas[0].id: 'Kita Ward' must be lowercase"),
+    ("city:\n  name: X\n  areas:\n    - {id: Kita Ward, name: 北区}\n",
+     "city.areas[0].id: 'Kita Ward' must be lowercase"),
     ("city: [\n", "malformed YAML"),
 ])
 def test_errors_name_the_key_and_what_was_expected(tmp_path, text, message):

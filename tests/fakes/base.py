@@ -50,7 +50,8 @@ class FakeServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1]
         return self
 

@@ -87,7 +87,8 @@ class FakeLine(FakeServer):
             return await handler(request)
         self.requests += 1
         if request.headers.get("Authorization") != f"Bearer {self.access_token}":
-            return _error(401, "Authentication failed. Confirm that the access token in the authorization header is valid.")
+            return _error(401, "Authentication failed. Confirm that the access token in the authorization "
+                               "header is valid.")
         return await handler(request)
 
     async def _json(self, request: web.Request) -> dict[str, Any] | web.Response:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
@@ -200,10 +201,8 @@ class FakeTelegram(FakeServer):
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         if not self.updates and timeout > 0:
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)
-            except TimeoutError:
-                pass
         limit = int(params.get("limit") or 100)
         return _ok([u for u in self.updates if u["update_id"] >= offset][:limit])
 

@@ -62,7 +62,8 @@ def test_place_text_and_date_slots(book, renderer):
 
 @pytest.mark.parametrize(("raw", "message"), [
     ({"time": "25:00"}, "slot 'time': '25:00' is not a time; expected HH:MM"),
-    ({"max_intensity": "6"}, "slot 'max_intensity': '6' is not a choice; expected one of: shindo_5_lower, shindo_5_upper"),
+    ({"max_intensity": "6"},
+     "slot 'max_intensity': '6' is not a choice; expected one of: shindo_5_lower, shindo_5_upper"),
     ({"area": "kita, nishi"}, "slot 'area': unknown area 'nishi'; expected one or more of: kita, minami"),
     ({"area": ""}, "slot 'area': missing; expected one or more of: kita, minami"),
     ({"magnitude": "7"}, "slot 'magnitude': template quake.occurred has no such slot"),

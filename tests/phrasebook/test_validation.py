@@ -154,7 +154,8 @@ def test_malformed_yaml_reports_its_line(mini):
 
 
 def test_unknown_id_in_a_language_file(mini, edit_yaml):
-    edit_yaml(mini / "lang" / "en.yaml", lambda d: d["faq"].update({"garbage.colection_day": d["faq"]["garbage.sorting"]}))
+    edit_yaml(mini / "lang" / "en.yaml",
+              lambda d: d["faq"].update({"garbage.colection_day": d["faq"]["garbage.sorting"]}))
     problem = only_error(mini)
     assert problem.id == "garbage.colection_day"
     assert "unknown id in 'faq'" in problem.message

@@ -53,6 +53,21 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the bot: every channel enabled in the config, /healthz, /metrics")
     p.add_argument("--no-semantic", action="store_true", help="lexical matching only")
 
+    p = sub.add_parser("broadcast", help="send a disaster notice from a template to subscribers")
+    p.add_argument("template", help="template id, e.g. shelter.opened")
+    p.add_argument("--set", dest="slots", action="append", default=[], metavar="SLOT=VALUE")
+    p.add_argument("--area", action="append", default=[], help="only residents of these areas (repeatable)")
+    p.add_argument("--lang", action="append", default=[], help="only these languages (repeatable)")
+    p.add_argument("--platform", action="append", default=[], choices=("line", "telegram"))
+    p.add_argument("--drill", action="store_true", help="mark the notice as a drill in every language")
+    p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    p.add_argument("--show", action="append", default=[], metavar="LANG", help="also preview this language")
+
+    p = sub.add_parser("dispatch", help="send what is pending in the outbox (resume after a crash), then exit")
+
+    p = sub.add_parser("broadcasts", help="broadcast history, or one broadcast's delivery status")
+    p.add_argument("id", nargs="?", type=int)
+
     p = sub.add_parser("coverage", help="what is translated, language by section")
     p.add_argument("--json", action="store_true")
 
@@ -171,6 +186,159 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+# --- broadcasts ------------------------------------------------------------------------------------
+
+def _parse_slot_args(items: list[str]) -> dict[str, str]:
+    slots = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise TabunkaError(f"--set {item!r}: expected SLOT=VALUE, e.g. --set time=14:30")
+        slots[name.strip()] = value.strip()
+    return slots
+
+
+def cmd_broadcast(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from bot.broadcasting import enqueue, local_operator, prepare
+    from bot.storage import Storage, Target
+
+    engine = build_engine(config, semantic=False)
+    prepared = prepare(engine, args.template, _parse_slot_args(args.slots), args.drill)
+    for lang in args.lang:
+        _check_lang(engine, lang)
+    areas = {a.id for a in config.city.areas}
+    for area in args.area:
+        if area not in areas:
+            raise TabunkaError(f"unknown area '{area}'; expected one of: {', '.join(sorted(areas))}")
+    target = Target(areas=tuple(args.area), languages=tuple(args.lang), platforms=tuple(args.platform))
+
+    async def run() -> int:
+        storage = await Storage.open(config.database_path)
+        try:
+            counts = await storage.recipients(target)
+            for lang in ("ja", "en", *args.show):
+                print(f"--- {lang} {'-' * 50}\n{prepared.texts[lang]}\n")
+            print("recipients:")
+            for platform in ("line", "telegram"):
+                row = {lang: n for (p, lang), n in counts.items() if p == platform}
+                detail = ", ".join(f"{k} {v}" for k, v in sorted(row.items()))
+                print(f"  {platform:9} {sum(row.values()):>7}  {detail}")
+            total = sum(counts.values())
+            line_total = sum(n for (p, _), n in counts.items() if p == "line")
+            if config.line.enabled and line_total:
+                await _print_line_quota(config, line_total)
+            if total == 0:
+                print("nobody to send to: no subscriber matches the target")
+                return 1
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    print("refusing to send without confirmation: add --yes", file=sys.stderr)
+                    return 1
+                question = f"send to {total} recipients{' (DRILL)' if args.drill else ''}? [y/N] "
+                if input(question).strip().lower() != "y":
+                    await storage.audit(local_operator(), "broadcast.cancelled_at_preview", args.template)
+                    print("cancelled; nothing was sent")
+                    return 1
+            broadcast_id = await enqueue(storage, prepared, target, local_operator())
+            print(f"broadcast {broadcast_id}: {total} deliveries queued")
+            return await _dispatch(config, storage, broadcast_id)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+async def _print_line_quota(config: Config, needed: int) -> None:
+    from linebot.v3.messaging import ApiException
+
+    from bot.broadcasting import platform_clients
+
+    async with platform_clients(config) as (line_api, _):
+        assert line_api is not None
+        try:
+            quota = await line_api.get_message_quota()
+            used = await line_api.get_message_quota_consumption()
+        except ApiException as exc:
+            print(f"  LINE quota unknown (HTTP {exc.status})")
+            return
+    if quota.type == "limited" and quota.value is not None:
+        left = int(quota.value) - int(used.total_usage)
+        print(f"  LINE monthly quota left: {left}")
+        if needed > left:
+            print(f"  WARNING: this needs {needed} LINE messages; {needed - left} will be refused by LINE")
+
+
+async def _dispatch(config: Config, storage: object, broadcast_id: int | None) -> int:
+    from bot.broadcasting import dispatch_settings, platform_clients
+    from bot.dispatch import Dispatcher
+    from bot.storage import Storage
+
+    assert isinstance(storage, Storage)
+    total = await storage.unfinished_deliveries()
+    done = 0
+
+    async def progress() -> None:
+        nonlocal done
+        done += 1
+        if done % 50 == 0 or done == total:
+            width = 30
+            filled = int(width * min(done, total) / max(total, 1))
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", flush=True)
+
+    async with platform_clients(config) as (line_api, bot):
+        dispatcher = Dispatcher(storage, dispatch_settings(config), line_api, bot, on_progress=progress)
+        await dispatcher.run_until_empty()
+    print()
+    if broadcast_id is not None:
+        _print_counts(await storage.broadcast_counts(broadcast_id))
+    print(f"sent: LINE {dispatcher.sent['line']} recipients, Telegram {dispatcher.sent['telegram']} messages")
+    return 0
+
+
+def _print_counts(counts: dict[tuple[str, str], int]) -> None:
+    for platform in ("line", "telegram"):
+        row = {status: n for (p, status), n in counts.items() if p == platform}
+        if row:
+            print(f"  {platform:9} " + ", ".join(f"{k} {v}" for k, v in sorted(row.items())))
+
+
+def cmd_dispatch(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from bot.storage import Storage
+
+    async def run() -> int:
+        storage = await Storage.open(config.database_path)
+        try:
+            return await _dispatch(config, storage, None)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+def cmd_broadcasts(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from bot.storage import Storage
+
+    async def run() -> int:
+        storage = await Storage.open(config.database_path)
+        try:
+            if args.id is None:
+                for bid, template, status, drill, who in await storage.broadcasts():
+                    print(f"{bid:>5}  {template:26} {status:10} {'drill' if drill else '':5} {who}")
+            else:
+                _print_counts(await storage.broadcast_counts(args.id))
+            return 0
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
 # --- coverage -----------------------------------------------------------------------------------
 
 def coverage(root: Path, config: Config) -> dict[str, dict[str, list[str]]]:
@@ -233,6 +401,9 @@ _COMMANDS = {
     "ask": cmd_ask,
     "phrase": cmd_phrase,
     "chat": cmd_chat,
+    "broadcast": cmd_broadcast,
+    "dispatch": cmd_dispatch,
+    "broadcasts": cmd_broadcasts,
     "serve": cmd_serve,
     "coverage": cmd_coverage,
     "eval": cmd_eval,

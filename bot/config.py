@@ -82,6 +82,14 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class BroadcastSettings:
+    telegram_rate_per_second: float = 25.0
+    telegram_concurrency: int = 8
+    line_concurrency: int = 4
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
 class LimitSettings:
     max_message_chars: int = 1000
     rate_limit_messages: int = 20
@@ -98,7 +106,9 @@ class Config:
     server: ServerSettings = field(default_factory=ServerSettings)
     line: LineSettings = field(default_factory=LineSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    broadcast: BroadcastSettings = field(default_factory=BroadcastSettings)
     staff: frozenset[str] = frozenset()
+    operators: frozenset[str] = frozenset()
     source: str = "embedded defaults"
 
     @property
@@ -196,7 +206,8 @@ def _section(data: Mapping[str, Any], name: str, allowed: set[str]) -> Mapping[s
     return section
 
 
-_TOP_LEVEL = {"city", "content", "matching", "storage", "limits", "staff", "server", "line", "telegram"}
+_TOP_LEVEL = {"city", "content", "matching", "storage", "limits", "staff", "server", "line", "telegram",
+              "broadcast", "operators"}
 
 
 def _build(data: Mapping[str, Any], source: str) -> Config:
@@ -226,9 +237,25 @@ def _build(data: Mapping[str, Any], source: str) -> Config:
         line=_line(_section(data, "line", {"enabled", "channel_secret", "access_token", "webhook_path", "api_base"})),
         telegram=_telegram(_section(data, "telegram", {"enabled", "token", "mode", "webhook_secret",
                                                        "webhook_path", "public_url", "api_base"})),
+        broadcast=_broadcast(_section(data, "broadcast", {"telegram_rate_per_second", "telegram_concurrency",
+                                                          "line_concurrency", "max_attempts"})),
         staff=_actors(data.get("staff"), "staff"),
+        operators=_actors(data.get("operators"), "operators"),
         source=source,
     )
+
+
+def _broadcast(section: Mapping[str, Any]) -> BroadcastSettings:
+    rate = section.get("telegram_rate_per_second", 25.0)
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 10_000:
+        raise ConfigError("broadcast.telegram_rate_per_second: expected a number above 0 (Telegram allows ~30)")
+    values = {}
+    for key, default in (("telegram_concurrency", 8), ("line_concurrency", 4), ("max_attempts", 5)):
+        value = section.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
+            raise ConfigError(f"broadcast.{key}: expected a whole number from 1 to 1000")
+        values[key] = value
+    return BroadcastSettings(telegram_rate_per_second=float(rate), **values)
 
 
 def _str(section: Mapping[str, Any], name: str, key: str, default: str) -> str:

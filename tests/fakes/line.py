@@ -57,6 +57,7 @@ class FakeLine(FakeServer):
     retry_key_hits: int = 0
     calls: dict[str, int] = field(default_factory=lambda: {"reply": 0, "push": 0, "multicast": 0})
     reply_times: dict[str, float] = field(default_factory=dict)   # reply token -> when accepted (monotonic)
+    delay: float = 0.0   # seconds each push/multicast takes, as a slow network would
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth])
@@ -197,6 +198,8 @@ class FakeLine(FakeServer):
             return problem
         if self.usage + len(to) > self.quota:
             return _error(429, "You have reached your monthly limit.")
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.calls["multicast"] += 1
         request_id = uuid.uuid4().hex
         if key:

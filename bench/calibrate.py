@@ -94,7 +94,7 @@ def objective(m: dict[str, float]) -> float:
     """A confident wrong answer costs most; an on-topic question whose entry is missing
     answered confidently nearly as much; a missed top-3 costs a resident a retry; a right
     answer given at once saves the resident a tap."""
-    return (m["top1"] + 0.5 * m["top3"] + 0.5 * m["answered"] - 3.0 * m["wrong"]
+    return (m["top1"] + 1.0 * m["top3"] + 0.5 * m["answered"] - 3.0 * m["wrong"]
             - 1.5 * m["negatives_answered"] + 0.3 * m["decline"] + 1.0 * m["oos_decline"])
 
 

@@ -46,19 +46,21 @@ _SENTENCE_FIELDS = ("question", "title", "text", "reading")
 class MatchSettings:
     """Weights and thresholds of the decision.
 
-    The defaults come from ``python bench/calibrate.py --per-entry 2`` (leave-one-out on
-    the shipped content, 4,352 cases; no evaluation questions), run 2026-11-22: with the
-    semantic layer, weight 0.6, cosine floor 0.78 and ceiling 0.98, answer from 0.70 with
-    a lead of 0.08 over the runner-up, suggest from 0.48. Without the semantic layer
-    (``semantic=False``) the same thresholds apply; README reports both.
+    The defaults come from ``python bench/calibrate.py --per-entry 2``, run 2026-11-22 on
+    the shipped content and no evaluation questions: 4,352 leave-one-out cases from the
+    content's own questions, plus 320 off-topic messages written for calibration
+    (bench/data/out_of_scope.jsonl). Result: semantic weight 0.5, cosine floor 0.84 and
+    ceiling 1.0, answer from 0.62 with a lead of 0.08 over the runner-up, suggest from
+    0.40. Without the semantic layer (``semantic=False``) the same thresholds apply;
+    README reports both.
     """
 
-    answer_threshold: float = 0.70
-    suggest_threshold: float = 0.48
+    answer_threshold: float = 0.62
+    suggest_threshold: float = 0.40
     margin: float = 0.08
-    semantic_weight: float = 0.6
-    semantic_floor: float = 0.78
-    semantic_ceiling: float = 0.98
+    semantic_weight: float = 0.5
+    semantic_floor: float = 0.84
+    semantic_ceiling: float = 1.0
     keyword_weight: float = 0.9
     # Phrasings in another language than the one a message is confidently written in
     # count a little less: 大家 is "landlord" in Japanese but "everyone" in Chinese.

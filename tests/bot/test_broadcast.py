@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SHELTER = {"shelter_name": "北小学校", "address": "北区1-2-3", "time": "14:30"}
 
 
-async def seed(storage: Storage, platform: str, users: list[str], language: str = "vi", area: str | None = None) -> None:
+async def seed(storage: Storage, platform: str, users: list[str], language: str = "vi",
+               area: str | None = None) -> None:
     for user in users:
         await storage.save_subscriber(platform, user, language=language, area=area)
 

@@ -96,6 +96,7 @@ class Dispatcher:
         self.bucket = TokenBucket(settings.telegram_rate_per_second)
         self._last_per_chat: OrderedDict[str, float] = OrderedDict()
         self._on_progress = on_progress
+        self._texts: dict[tuple[int, str], str] = {}   # rendered once per broadcast and language
         self._line_busy: set[str] = set()
         self._line_claim = asyncio.Lock()   # claim and mark busy as one step across workers
         self.sent = {"line": 0, "telegram": 0}
@@ -188,7 +189,10 @@ class Dispatcher:
 
     async def _send_telegram(self, delivery: Delivery) -> None:
         assert self.telegram_bot is not None
-        text = await self.storage.broadcast_text(delivery.broadcast_id, delivery.language)
+        key = (delivery.broadcast_id, delivery.language)
+        if key not in self._texts:
+            self._texts[key] = await self.storage.broadcast_text(*key)
+        text = self._texts[key]
         await self._per_chat_wait(delivery.user_id)
         for _ in range(self.settings.max_attempts):
             await self.bucket.acquire()

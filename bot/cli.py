@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dispatch", help="send what is pending in the outbox (resume after a crash), then exit")
 
+    p = sub.add_parser("cancel", help="stop a broadcast: what has not been sent is not sent")
+    p.add_argument("id", type=int)
+
     p = sub.add_parser("broadcasts", help="broadcast history, or one broadcast's delivery status")
     p.add_argument("id", nargs="?", type=int)
 
@@ -319,6 +322,24 @@ def cmd_dispatch(args: argparse.Namespace, config: Config) -> int:
     return asyncio.run(run())
 
 
+def cmd_cancel(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from bot.broadcasting import local_operator
+    from bot.storage import Storage
+
+    async def run() -> int:
+        storage = await Storage.open(config.database_path)
+        try:
+            cancelled = await storage.cancel_broadcast(args.id, local_operator())
+            print(f"broadcast {args.id}: {cancelled} pending deliveries cancelled")
+            return 0
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
 def cmd_broadcasts(args: argparse.Namespace, config: Config) -> int:
     import asyncio
 
@@ -404,6 +425,7 @@ _COMMANDS = {
     "broadcast": cmd_broadcast,
     "dispatch": cmd_dispatch,
     "broadcasts": cmd_broadcasts,
+    "cancel": cmd_cancel,
     "serve": cmd_serve,
     "coverage": cmd_coverage,
     "eval": cmd_eval,

@@ -8,6 +8,7 @@ states and refuses to start twice or to start after stopping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import signal
@@ -15,9 +16,11 @@ import signal
 from aiohttp import web
 
 from bot.app import Parts, open_parts
+from bot.broadcasting import dispatch_settings
 from bot.channels.line import LineChannel
 from bot.channels.telegram import TelegramChannel
 from bot.config import Config
+from bot.dispatch import Dispatcher
 
 __all__ = ["BotServer", "ServerState", "serve"]
 
@@ -50,6 +53,7 @@ class BotServer:
                                             webhook_secret=tg.webhook_secret or None, webhook_url=tg.public_url)
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
+        self._dispatcher_task: asyncio.Task[None] | None = None
         self.port: int = config.server.port
 
     def _build_app(self) -> web.Application:
@@ -86,6 +90,13 @@ class BotServer:
             await self.line.start()
         if self.telegram is not None:
             await self.telegram.start()
+        if self.line is not None or self.telegram is not None:
+            # The outbox is drained while serving, so a broadcast interrupted by a crash
+            # resumes as soon as the bot is back.
+            dispatcher = Dispatcher(self.parts.storage, dispatch_settings(self.config),
+                                    self.line.api if self.line else None,
+                                    self.telegram.app.bot if self.telegram else None)
+            self._dispatcher_task = asyncio.create_task(dispatcher.run_forever())
         self.state = ServerState.RUNNING
         log.info("serving on %s:%d (LINE %s, Telegram %s)", self.config.server.host, self.port,
                  "on" if self.line else "off", self.telegram.mode if self.telegram else "off")
@@ -95,6 +106,10 @@ class BotServer:
         if self.state is not ServerState.RUNNING:
             raise RuntimeError(f"cannot stop a server that is {self.state.value}")
         self.state = ServerState.STOPPED
+        if self._dispatcher_task is not None:
+            self._dispatcher_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher_task
         if self._runner is not None:
             await self._runner.shutdown()
         if self.line is not None:

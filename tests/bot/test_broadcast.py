@@ -186,3 +186,18 @@ async def test_crash_and_resume_exactly_once_on_line_at_least_once_on_telegram(t
     telegram_counts = [len(fake_telegram.sent[u]) for u in tg_users]
     assert min(telegram_counts) == 1
     assert sum(telegram_counts) - len(tg_users) <= 8      # duplicates only among the 8 in flight
+
+
+async def test_serve_drains_the_outbox_so_an_interrupted_broadcast_resumes(fake_line, fake_telegram, server_factory):
+    from tests.bot.conftest import eventually
+
+    server = await server_factory(fake_line=fake_line, fake_telegram=fake_telegram, telegram_mode="webhook")
+    storage = server.parts.storage
+    await seed(storage, "line", ["U1", "U2"], "ko")
+    await seed(storage, "telegram", ["42"], "mn")
+    prepared = prepare(server.parts.engine, "water.supply",
+                       {"place": "中央公園", "start_time": "10:00", "end_time": "16:00", "bring_container": "bring_own"},
+                       False)
+    await enqueue(storage, prepared, Target(), "cli:test")
+    await eventually(lambda: fake_line.texts("U2") == [prepared.texts["ko"]]
+                     and fake_telegram.texts(42) == [prepared.texts["mn"]], timeout=15)

@@ -195,9 +195,8 @@ async def test_serve_drains_the_outbox_so_an_interrupted_broadcast_resumes(fake_
     storage = server.parts.storage
     await seed(storage, "line", ["U1", "U2"], "ko")
     await seed(storage, "telegram", ["42"], "mn")
-    prepared = prepare(server.parts.engine, "water.supply",
-                       {"place": "中央公園", "start_time": "10:00", "end_time": "16:00", "bring_container": "bring_own"},
-                       False)
+    slots = {"place": "中央公園", "start_time": "10:00", "end_time": "16:00", "bring_container": "bring_own"}
+    prepared = prepare(server.parts.engine, "water.supply", slots, False)
     await enqueue(storage, prepared, Target(), "cli:test")
     await eventually(lambda: fake_line.texts("U2") == [prepared.texts["ko"]]
                      and fake_telegram.texts(42) == [prepared.texts["mn"]], timeout=15)

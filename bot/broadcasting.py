@@ -17,13 +17,12 @@ from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuratio
 from telegram import Bot
 
 from bot.config import Config
-from bot.dispatch import DispatchSettings
 from bot.engine import Engine
 from bot.storage import Storage, Target
 from phrasebook.model import SEVERITIES
 from phrasebook.render import parse_slots
 
-__all__ = ["Prepared", "dispatch_settings", "enqueue", "local_operator", "platform_clients", "prepare"]
+__all__ = ["Prepared", "enqueue", "local_operator", "platform_clients", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -56,13 +55,6 @@ async def enqueue(storage: Storage, prepared: Prepared, target: Target, actor: s
                         f"broadcast {broadcast_id} {prepared.template_id}{' (drill)' if prepared.drill else ''} "
                         f"target {target.as_dict()}")
     return broadcast_id
-
-
-def dispatch_settings(config: Config) -> DispatchSettings:
-    b = config.broadcast
-    return DispatchSettings(telegram_rate_per_second=b.telegram_rate_per_second,
-                            telegram_concurrency=b.telegram_concurrency, line_concurrency=b.line_concurrency,
-                            max_attempts=b.max_attempts)
 
 
 @contextlib.asynccontextmanager

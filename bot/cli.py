@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +274,7 @@ async def _print_line_quota(config: Config, needed: int) -> None:
 
 
 async def _dispatch(config: Config, storage: object, broadcast_id: int | None) -> int:
-    from bot.broadcasting import dispatch_settings, platform_clients
+    from bot.broadcasting import platform_clients
     from bot.dispatch import Dispatcher
     from bot.storage import Storage
 
@@ -291,7 +291,7 @@ async def _dispatch(config: Config, storage: object, broadcast_id: int | None) -
             print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", flush=True)
 
     async with platform_clients(config) as (line_api, bot):
-        dispatcher = Dispatcher(storage, dispatch_settings(config), line_api, bot, on_progress=progress)
+        dispatcher = Dispatcher(storage, config.broadcast, line_api, bot, on_progress=progress)
         await dispatcher.run_until_empty()
     print()
     if broadcast_id is not None:
@@ -307,7 +307,8 @@ def _print_counts(counts: dict[tuple[str, str], int]) -> None:
             print(f"  {platform:9} " + ", ".join(f"{k} {v}" for k, v in sorted(row.items())))
 
 
-def cmd_dispatch(args: argparse.Namespace, config: Config) -> int:
+def _with_storage(config: Config, work: Callable[[Any], Awaitable[int]]) -> int:
+    """Open the database, run ``work(storage)``, close it: the shape of the outbox commands."""
     import asyncio
 
     from bot.storage import Storage
@@ -315,49 +316,38 @@ def cmd_dispatch(args: argparse.Namespace, config: Config) -> int:
     async def run() -> int:
         storage = await Storage.open(config.database_path)
         try:
-            return await _dispatch(config, storage, None)
+            return await work(storage)
         finally:
             await storage.close()
 
     return asyncio.run(run())
+
+
+def cmd_dispatch(args: argparse.Namespace, config: Config) -> int:
+    return _with_storage(config, lambda storage: _dispatch(config, storage, None))
 
 
 def cmd_cancel(args: argparse.Namespace, config: Config) -> int:
-    import asyncio
-
     from bot.broadcasting import local_operator
-    from bot.storage import Storage
 
-    async def run() -> int:
-        storage = await Storage.open(config.database_path)
-        try:
-            cancelled = await storage.cancel_broadcast(args.id, local_operator())
-            print(f"broadcast {args.id}: {cancelled} pending deliveries cancelled")
-            return 0
-        finally:
-            await storage.close()
+    async def cancel(storage: Any) -> int:
+        cancelled = await storage.cancel_broadcast(args.id, local_operator())
+        print(f"broadcast {args.id}: {cancelled} pending deliveries cancelled")
+        return 0
 
-    return asyncio.run(run())
+    return _with_storage(config, cancel)
 
 
 def cmd_broadcasts(args: argparse.Namespace, config: Config) -> int:
-    import asyncio
+    async def show(storage: Any) -> int:
+        if args.id is None:
+            for bid, template, status, drill, who in await storage.broadcasts():
+                print(f"{bid:>5}  {template:26} {status:10} {'drill' if drill else '':5} {who}")
+        else:
+            _print_counts(await storage.broadcast_counts(args.id))
+        return 0
 
-    from bot.storage import Storage
-
-    async def run() -> int:
-        storage = await Storage.open(config.database_path)
-        try:
-            if args.id is None:
-                for bid, template, status, drill, who in await storage.broadcasts():
-                    print(f"{bid:>5}  {template:26} {status:10} {'drill' if drill else '':5} {who}")
-            else:
-                _print_counts(await storage.broadcast_counts(args.id))
-            return 0
-        finally:
-            await storage.close()
-
-    return asyncio.run(run())
+    return _with_storage(config, show)
 
 
 # --- coverage -----------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ import yaml
 from phrasebook.city import Area, CityFacts
 from phrasebook.errors import TabunkaError
 
-__all__ = ["Config", "ConfigError", "ContentSettings", "MatchingConfig", "StorageSettings", "load_config"]
+__all__ = ["BroadcastSettings", "Config", "ConfigError", "ContentSettings", "MatchingConfig", "StorageSettings",
+           "load_config"]
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "config.yaml"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -83,10 +84,15 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class BroadcastSettings:
+    """How the dispatcher drains the outbox (the first four are configurable)."""
+
     telegram_rate_per_second: float = 25.0
     telegram_concurrency: int = 8
     line_concurrency: int = 4
     max_attempts: int = 5
+    line_batch_size: int = 500
+    base_backoff_seconds: float = 1.0
+    page_size: int = 500
 
 
 @dataclass(frozen=True)

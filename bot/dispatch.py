@@ -27,28 +27,17 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from linebot.v3.messaging import ApiException, AsyncMessagingApi, MulticastRequest, TextMessage
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.config import BroadcastSettings
 from bot.storage import Delivery, LineBatch, Storage
 
-__all__ = ["DispatchSettings", "Dispatcher", "TokenBucket"]
+__all__ = ["Dispatcher", "TokenBucket"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DispatchSettings:
-    telegram_rate_per_second: float = 25.0
-    telegram_concurrency: int = 8
-    line_concurrency: int = 4
-    line_batch_size: int = 500
-    max_attempts: int = 5
-    base_backoff_seconds: float = 1.0
-    page_size: int = 500
 
 
 class TokenBucket:
@@ -87,7 +76,7 @@ class TokenBucket:
 class Dispatcher:
     """Owns the outbox workers. ``run_until_empty`` for the CLI, ``run_forever`` for serve."""
 
-    def __init__(self, storage: Storage, settings: DispatchSettings, line_api: AsyncMessagingApi | None,
+    def __init__(self, storage: Storage, settings: BroadcastSettings, line_api: AsyncMessagingApi | None,
                  telegram_bot: Bot | None, on_progress: Callable[[], Awaitable[None]] | None = None) -> None:
         self.storage = storage
         self.settings = settings

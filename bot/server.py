@@ -16,7 +16,6 @@ import signal
 from aiohttp import web
 
 from bot.app import Parts, open_parts
-from bot.broadcasting import dispatch_settings
 from bot.channels.line import LineChannel
 from bot.channels.telegram import TelegramChannel
 from bot.config import Config
@@ -93,7 +92,7 @@ class BotServer:
         if self.line is not None or self.telegram is not None:
             # The outbox is drained while serving, so a broadcast interrupted by a crash
             # resumes as soon as the bot is back.
-            dispatcher = Dispatcher(self.parts.storage, dispatch_settings(self.config),
+            dispatcher = Dispatcher(self.parts.storage, self.config.broadcast,
                                     self.line.api if self.line else None,
                                     self.telegram.app.bot if self.telegram else None)
             self._dispatcher_task = asyncio.create_task(dispatcher.run_forever())

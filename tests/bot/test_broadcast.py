@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcasting import dispatch_settings, enqueue, platform_clients, prepare
+from bot.broadcasting import enqueue, platform_clients, prepare
 from bot.dispatch import Dispatcher, TokenBucket
 from bot.engine import build_engine
 from bot.storage import Storage, Target
@@ -38,7 +38,7 @@ async def setup(tmp_path, fake_line, fake_telegram):
 
 
 async def run_dispatch(config, storage, **overrides):
-    settings = dispatch_settings(config)
+    settings = config.broadcast
     if overrides:
         import dataclasses
         settings = dataclasses.replace(settings, **overrides)

@@ -117,7 +117,7 @@ class ResidentHandler:
         await self.store.log_question(QuestionRecord(
             platform=msg.platform, user_id=msg.user_id, text=text, language=decision.answer_lang,
             top_id=top.entry_id if top else None, score=top.score if top else None, action=decision.action))
-        if subscriber.language is None:
+        if subscriber.language is None:  # first words from a new resident: remember their language
             await self.store.save_subscriber(msg.platform, msg.user_id, language=decision.answer_lang)
         return [decision_reply(self.book, self.renderer, decision)]
 

@@ -109,9 +109,7 @@ async def drive(url: str, fake: FakeLine | None, texts: list[str], concurrency: 
             if fake is None:
                 latencies.append(time.monotonic() - start)
                 continue
-            while token not in fake.reply_times:   # wait for the reply, one sender at a time
-                await asyncio.sleep(0.0005)
-            latencies.append(fake.reply_times[token] - start)
+            latencies.append(await fake.wait_reply(token) - start)
 
     started = time.monotonic()
     connector = aiohttp.TCPConnector(limit=concurrency)

@@ -58,6 +58,7 @@ class FakeLine(FakeServer):
     calls: dict[str, int] = field(default_factory=lambda: {"reply": 0, "push": 0, "multicast": 0})
     reply_times: dict[str, float] = field(default_factory=dict)   # reply token -> when accepted (monotonic)
     delay: float = 0.0   # seconds each push/multicast takes, as a slow network would
+    _reply_waiters: dict[str, asyncio.Future[float]] = field(default_factory=dict)
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth])
@@ -76,6 +77,13 @@ class FakeLine(FakeServer):
         token = uuid.uuid4().hex
         self.reply_tokens[token] = (time.monotonic(), user_id)
         return token
+
+    async def wait_reply(self, token: str, timeout: float = 30.0) -> float:
+        """When the reply with ``token`` was accepted (monotonic); waits for it if need be."""
+        if token in self.reply_times:
+            return self.reply_times[token]
+        waiter = self._reply_waiters.setdefault(token, asyncio.get_running_loop().create_future())
+        return await asyncio.wait_for(waiter, timeout)
 
     def texts(self, user_id: str) -> list[str]:
         return [m.get("text", "") for m in self.sent.get(user_id, [])]
@@ -156,6 +164,9 @@ class FakeLine(FakeServer):
             return problem
         self.sent[issued[1]].extend(data["messages"])
         self.reply_times[token] = time.monotonic()
+        waiter = self._reply_waiters.pop(token, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(self.reply_times[token])
         return web.json_response({"sentMessages": [{"id": uuid.uuid4().hex} for _ in data["messages"]]})
 
     async def _push(self, request: web.Request) -> web.Response:

@@ -170,28 +170,13 @@ class FakeLine(FakeServer):
         return web.json_response({"sentMessages": [{"id": uuid.uuid4().hex} for _ in data["messages"]]})
 
     async def _push(self, request: web.Request) -> web.Response:
-        data = await self._json(request)
-        if isinstance(data, web.Response):
-            return data
-        key, conflict = self._retry_key(request)
-        if conflict:
-            return conflict
-        to = data.get("to")
-        fault = self._fault([to] if isinstance(to, str) else [])
-        if fault:
-            return fault
-        problem = self._check_messages(data.get("messages"))
-        if problem:
-            return problem
-        self.calls["push"] += 1
-        request_id = uuid.uuid4().hex
-        if key:
-            self.retry_keys[key] = request_id
-        self._deliver([to], data["messages"])
-        return web.json_response({"sentMessages": [{"id": uuid.uuid4().hex} for _ in data["messages"]]},
-                                 headers={"x-line-request-id": request_id})
+        return await self._send(request, "push")
 
     async def _multicast(self, request: web.Request) -> web.Response:
+        return await self._send(request, "multicast")
+
+    async def _send(self, request: web.Request, kind: str) -> web.Response:
+        """push (``to``: one user) and multicast (``to``: 1-500 users), as LINE checks them."""
         data = await self._json(request)
         if isinstance(data, web.Response):
             return data
@@ -199,24 +184,31 @@ class FakeLine(FakeServer):
         if conflict:
             return conflict
         to = data.get("to")
-        if not isinstance(to, list) or not 1 <= len(to) <= MAX_MULTICAST:
-            return _error(400, f"Size must be between 1 and {MAX_MULTICAST}")
-        fault = self._fault(to)
+        if kind == "push":
+            recipients = [to] if isinstance(to, str) and to else []
+            if not recipients:
+                return _error(400, "The property, 'to', in the request body is invalid")
+        else:
+            recipients = to if isinstance(to, list) else []
+            if not 1 <= len(recipients) <= MAX_MULTICAST:
+                return _error(400, f"Size must be between 1 and {MAX_MULTICAST}")
+        fault = self._fault(recipients)
         if fault:
             return fault
         problem = self._check_messages(data.get("messages"))
         if problem:
             return problem
-        if self.usage + len(to) > self.quota:
+        if self.usage + len(recipients) > self.quota:
             return _error(429, "You have reached your monthly limit.")
         if self.delay:
             await asyncio.sleep(self.delay)
-        self.calls["multicast"] += 1
+        self.calls[kind] += 1
         request_id = uuid.uuid4().hex
         if key:
             self.retry_keys[key] = request_id
-        self._deliver(to, data["messages"])
-        return web.json_response({}, headers={"x-line-request-id": request_id})
+        self._deliver(recipients, data["messages"])
+        body = {"sentMessages": [{"id": uuid.uuid4().hex} for _ in data["messages"]]} if kind == "push" else {}
+        return web.json_response(body, headers={"x-line-request-id": request_id})
 
     async def _profile(self, request: web.Request) -> web.Response:
         user_id = request.match_info["user_id"]

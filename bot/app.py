@@ -27,7 +27,7 @@ class Parts:
 
 async def open_parts(config: Config, semantic: bool | None = None) -> Parts:
     """Build everything once; a content or config error stops here, before any message."""
-    engine = build_engine(config, semantic=semantic)
+    engine = build_engine(config, semantic=semantic, background=True)
     metrics = Metrics()
     storage = await Storage.open(config.database_path)
     settings = HandlerSettings(max_message_chars=config.limits.max_message_chars,

@@ -28,11 +28,16 @@ class Engine:
     renderer: Renderer
 
 
-def build_engine(config: Config, semantic: bool | None = None) -> Engine:
-    """Load and validate content, index it; raise ContentError listing every content error."""
+def build_engine(config: Config, semantic: bool | None = None, background: bool = False) -> Engine:
+    """Load and validate content, index it; raise ContentError listing every content error.
+
+    ``background``: start answering at once and switch the semantic layer on when it is
+    ready (chat, serve); commands that report on matching (ask, eval) wait for it.
+    """
     content_dir = config.content.path or DEFAULT_CONTENT_DIR
     book = load_phrasebook(content_dir, config.city.keys())
     use_semantic = config.matching.semantic if semantic is None else semantic
-    matcher = Matcher(book, MatchSettings(semantic=use_semantic), cache_dir=config.matching.cache_dir)
+    matcher = Matcher(book, MatchSettings(semantic=use_semantic), cache_dir=config.matching.cache_dir,
+                      semantic_in_background=background)
     matcher.identifier.warm_up()
     return Engine(config=config, book=book, matcher=matcher, renderer=Renderer(book, config.city))

@@ -20,6 +20,7 @@ them from the content itself (leave-one-out), not from the evaluation questions.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,9 +168,13 @@ class Matcher:
                  identifier: LanguageIdentifier | None = None,
                  cache_dir: Path | None = None,
                  phrasings: Sequence[Phrasing] | None = None,
-                 semantic_layer: SemanticScorer | None = None) -> None:
+                 semantic_layer: SemanticScorer | None = None,
+                 semantic_in_background: bool = False) -> None:
         """``phrasings`` and ``semantic_layer`` replace what would be built from ``book``
-        (benchmarks use them to measure synthetic phrasebooks)."""
+        (benchmarks use them to measure synthetic phrasebooks). ``semantic_in_background``
+        answers lexically at once and switches the semantic layer on when its embeddings
+        are ready: the first start embeds thousands of sentences, and a bot that starts in
+        seconds is worth a few minutes of lexical-only answers."""
         self.book = book
         self.settings = settings or MatchSettings()
         self.identifier = identifier or LanguageIdentifier(book.languages)
@@ -188,11 +193,23 @@ class Matcher:
         self._sentence_rows = np.asarray(
             [i for i, p in enumerate(self.phrasings) if p.field in _SENTENCE_FIELDS], dtype=np.int32)
         self._semantic: SemanticScorer | None = semantic_layer
+        self.semantic_ready = threading.Event()
         if semantic_layer is None and self.settings.semantic:
             from phrasebook.semantic import SemanticLayer, semantic_available
 
             if semantic_available():
-                self._semantic = SemanticLayer(self.sentences(), cache_dir)
+                sentences = self.sentences()
+
+                def build() -> None:
+                    self._semantic = SemanticLayer(sentences, cache_dir)
+                    self.semantic_ready.set()
+
+                if semantic_in_background:
+                    threading.Thread(target=build, name="semantic-layer", daemon=True).start()
+                else:
+                    build()
+        else:
+            self.semantic_ready.set()
 
     def sentences(self) -> list[str]:
         """The phrasings the semantic layer scores, in its row order."""
@@ -299,9 +316,10 @@ class Matcher:
         return best
 
     def _semantic_scores(self, text: str, exclude: np.ndarray | None) -> dict[str, float] | None:
-        if self._semantic is None:
+        layer = self._semantic  # read once: the background builder may set it at any time
+        if layer is None:
             return None
-        sims = self._semantic.similarities(text)
+        sims = layer.similarities(text)
         if exclude is not None:
             sims = np.where(exclude[self._sentence_rows], -1.0, sims)
         entries = self._entry_of[self._sentence_rows]

@@ -25,3 +25,12 @@ def test_meaning_without_shared_words_and_a_reusable_cache(tmp_path):
     again = Matcher(book, MatchSettings(), cache_dir=tmp_path)     # loads the cached matrix
     assert (again._semantic.matrix == matcher._semantic.matrix).all()
     assert len(list(tmp_path.glob("e5-*.npy"))) == 1
+
+
+def test_the_semantic_layer_can_arrive_after_start(tmp_path):
+    book = load_phrasebook(MINI, CITY.keys())
+    matcher = Matcher(book, MatchSettings(), cache_dir=tmp_path, semantic_in_background=True)
+    assert matcher.decide("when is garbage day", "en").top.entry_id == "garbage.collection_day"
+    assert matcher.semantic_ready.wait(120)
+    assert matcher.uses_semantic
+    assert matcher.decide("when is garbage day", "en").top.semantic is not None

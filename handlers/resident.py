@@ -221,7 +221,7 @@ class ResidentHandler:
                      _page(buttons, page, lambda p: Button(self.book.button(lang, "more"), f"cards:{p}")))
 
 
-def _page(buttons: list[Button], page: int, more: object) -> tuple[Button, ...]:
+def _page(buttons: list[Button], page: int, more: Callable[[int], Button]) -> tuple[Button, ...]:
     """At most MAX_BUTTONS per page; the last slot of a full page is 'more', which wraps."""
     per_page = MAX_BUTTONS - 1
     pages = max(1, -(-len(buttons) // per_page))
@@ -229,4 +229,4 @@ def _page(buttons: list[Button], page: int, more: object) -> tuple[Button, ...]:
         return tuple(buttons)
     page %= pages
     chunk = buttons[page * per_page:(page + 1) * per_page]
-    return (*chunk, more((page + 1) % pages))  # type: ignore[operator]
+    return (*chunk, more((page + 1) % pages))

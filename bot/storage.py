@@ -106,6 +106,7 @@ class StorageError(TabunkaError):
 
 
 _UNSET = object()
+BROADCAST_PLATFORMS = ("line", "telegram")
 
 
 class Storage:
@@ -277,7 +278,8 @@ class Storage:
         """WHERE clause over subscribers for a target; residents with no area get every area's notices."""
         clauses = ["subscribed = 1", "blocked = 0"]
         params: list[object] = []
-        for column, values in (("platform", target.platforms), ("language", target.languages)):
+        platforms = target.platforms or BROADCAST_PLATFORMS   # the console has no one to notify
+        for column, values in (("platform", platforms), ("language", target.languages)):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
                 params.extend(values)

@@ -74,6 +74,8 @@ async def test_targeting_by_area_language_and_platform(setup, fake_line, fake_te
     await seed(storage, "line", ["Unoarea"], "en")
     await seed(storage, "telegram", ["7"], "en", area="kita")
     await storage.save_subscriber("line", "Ustopped", language="en", area="kita", subscribed=False)
+    await storage.save_subscriber("console", "resident", language="en", area="kita")   # not a broadcast channel
+    assert await storage.recipients(Target(areas=("kita",))) == {("line", "en"): 2, ("telegram", "en"): 1}
     target = Target(areas=("kita",), platforms=("line",))
     assert await storage.recipients(target) == {("line", "en"): 2}      # kita, and the one with no area
     await enqueue(storage, prepare(engine, "evacuation.level4", {"area": "kita", "reason": "landslide"}, False),

@@ -76,11 +76,13 @@ class ResidentHandler:
             return []
         subscriber = await self.store.subscriber(msg.platform, msg.user_id)
         if msg.kind == "follow" or subscriber is None:
+            # A returning resident (unblocked, or /start again) keeps the language they chose.
             hint = resolve_language_hint(msg.lang_hint, self.book.languages)
+            language = subscriber.language if subscriber and subscriber.language else hint
             subscriber = await self.store.save_subscriber(
-                msg.platform, msg.user_id, language=hint, subscribed=True, blocked=False)
+                msg.platform, msg.user_id, language=language, subscribed=True, blocked=False)
             if msg.kind == "follow":
-                return [self._greeting(hint)]
+                return [self._greeting(language)]
         elif subscriber.blocked:
             subscriber = await self.store.save_subscriber(msg.platform, msg.user_id, blocked=False)
         lang = subscriber.language or resolve_language_hint(msg.lang_hint, self.book.languages) or "en"

@@ -84,3 +84,15 @@ async def test_the_language_picker_pages_through_all_sixteen(parts):
 def test_platform_language_hints(hint, expected):
     languages = ("ja", "ja-easy", "en", "zh-Hans", "zh-Hant", "ko", "vi", "pt-BR", "es", "tl", "id")
     assert resolve_language_hint(hint, languages) == expected
+
+
+async def test_a_returning_resident_keeps_their_language(parts):
+    handle = parts.resident.handle
+    await handle(Incoming("telegram", "55", "follow", lang_hint="en"))
+    await handle(Incoming("telegram", "55", "button", payload="lang:ne"))
+    await handle(Incoming("telegram", "55", "unfollow"))
+    assert (await parts.storage.subscriber("telegram", "55")).blocked
+    greeting = (await handle(Incoming("telegram", "55", "follow", lang_hint=None)))[0]
+    subscriber = await parts.storage.subscriber("telegram", "55")
+    assert (subscriber.language, subscriber.blocked, subscriber.subscribed) == ("ne", False, True)
+    assert greeting.text.startswith(parts.engine.renderer.ui("ne", "greeting"))

@@ -192,6 +192,13 @@ class Matcher:
         self._folded = GramIndex([p.folded for p in self.phrasings])
         self._sentence_rows = np.asarray(
             [i for i, p in enumerate(self.phrasings) if p.field in _SENTENCE_FIELDS], dtype=np.int32)
+        # What --explain shows for an entry found by meaning alone: its first sentence,
+        # looked up once here rather than by scanning every phrasing on each query.
+        self._representative: dict[str, Phrasing] = {}
+        for p in self.phrasings:
+            current = self._representative.get(p.entry_id)
+            if current is None or (current.field not in _SENTENCE_FIELDS and p.field in _SENTENCE_FIELDS):
+                self._representative[p.entry_id] = p
         self._semantic: SemanticScorer | None = semantic_layer
         self.semantic_ready = threading.Event()
         if semantic_layer is None and self.settings.semantic:
@@ -330,10 +337,7 @@ class Matcher:
         return {self._entries.ids[i]: float(s) for i, s in enumerate(scaled) if s > 0.0}
 
     def _best_sentence(self, entry_id: str) -> Phrasing:
-        for p in self.phrasings:
-            if p.entry_id == entry_id and p.field in _SENTENCE_FIELDS:
-                return p
-        return next(p for p in self.phrasings if p.entry_id == entry_id)
+        return self._representative[entry_id]
 
     # --- decision ----------------------------------------------------------------------------
 
